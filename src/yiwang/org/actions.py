@@ -1,0 +1,176 @@
+"""Write path for divisions, departments, staff and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from yiwang.core import audit
+from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.org.models import ApiToken, Department, Division, User
+from yiwang.org.permissions import require_admin, require_in_scope
+from yiwang.org.roles import DEPARTMENT_ROLES, Role
+from yiwang.org.validators import validate_credit_code, validate_division_code
+
+# Which level a new division may hang under. Streets also hang directly under a
+# city with no county level (东莞, 中山).
+PARENT_LEVELS = {
+    Division.Level.STREET: {Division.Level.COUNTY, Division.Level.CITY},
+    Division.Level.COMMUNITY: {Division.Level.STREET},
+}
+
+TOKEN_LIFETIME = timedelta(days=30)
+
+
+def _division(code: str, field: str) -> Division:
+    division = Division.objects.filter(code=code).first()
+    if division is None:
+        raise NotFound("division_not_found", f"区划代码 {code} 不存在。", field)
+    return division
+
+
+@transaction.atomic
+def create_division(actor: Any, *, code: str, name: str, level: str, parent_code: str) -> Division:
+    """Create a street (9-digit code) or community (12-digit code) under an existing division."""
+    require_admin(actor, "新建街道或社区")
+    if level not in PARENT_LEVELS:
+        raise InvalidInput("division_level", "只能新建街道或社区级区划。", "level")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("required", "请填写名称。", "name")
+    parent = _division(parent_code, "parent_code")
+    require_in_scope(actor, parent.path, "上级区划")
+    if parent.level not in PARENT_LEVELS[Division.Level(level)]:
+        raise InvalidInput(
+            "division_parent_level",
+            f"{Division.Level(level).label}不能建在{parent.get_level_display()}之下。",
+            "parent_code",
+        )
+    if parent.level == Division.Level.CITY and parent.children.filter(level="county").exists():
+        raise InvalidInput("division_parent_level", "该市设有区县，街道应建在区县之下。", "parent_code")
+    code = validate_division_code(code, level, parent.code)
+    if Division.objects.filter(code=code).exists():
+        raise InvalidInput("duplicate_code", f"区划代码 {code} 已存在。", "code")
+    division = Division.objects.create(
+        code=code, name=name, level=level, parent=parent, path=f"{parent.path}{code}/"
+    )
+    audit.record(actor, "org.create_division", division, f"新建{division.get_level_display()} {name}")
+    return division
+
+
+@transaction.atomic
+def create_department(
+    actor: Any, *, name: str, kind: str, division_code: str, credit_code: str = ""
+) -> Department:
+    require_admin(actor, "新建部门")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("required", "请填写部门名称。", "name")
+    if kind not in Department.Kind.values:
+        raise InvalidInput("department_kind", "部门类别应为 专业部门、属地 或 其他。", "kind")
+    division = _division(division_code, "division_code")
+    require_in_scope(actor, division.path, "所属区划")
+    credit_code = validate_credit_code(credit_code) if credit_code.strip() else ""
+    if Department.objects.filter(division=division, name=name).exists():
+        raise InvalidInput("duplicate_name", f"{division.name}已有名为“{name}”的部门。", "name")
+    if credit_code and Department.objects.filter(credit_code=credit_code).exists():
+        raise InvalidInput("duplicate_credit_code", "该统一社会信用代码已被其他部门使用。", "credit_code")
+    department = Department.objects.create(
+        name=name, kind=kind, division=division, credit_code=credit_code
+    )
+    audit.record(actor, "org.create_department", department, f"新建部门 {name}")
+    return department
+
+
+@transaction.atomic
+def create_staff(
+    actor: Any,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    division_code: str,
+    display_name: str = "",
+    department_id: int | None = None,
+    phone: str = "",
+) -> User:
+    require_admin(actor, "新建人员")
+    username = username.strip()
+    if not username:
+        raise InvalidInput("required", "请填写用户名。", "username")
+    if role not in Role.values:
+        raise InvalidInput("role", f"未知角色：{role}", "role")
+    if len(password) < 8:
+        raise InvalidInput("password_too_short", "密码至少 8 位。", "password")
+    if User.objects.filter(username=username).exists():
+        raise InvalidInput("duplicate_username", f"用户名 {username} 已存在。", "username")
+    division = _division(division_code, "division_code")
+    require_in_scope(actor, division.path, "管辖区划")
+    department = None
+    if department_id is not None:
+        department = Department.objects.filter(pk=department_id).select_related("division").first()
+        if department is None:
+            raise NotFound("department_not_found", "所选部门不存在。", "department_id")
+        require_in_scope(actor, department.division.path, "所属部门")
+    if role in DEPARTMENT_ROLES and department is None:
+        raise InvalidInput("department_required", "处置人员必须指定所属部门。", "department_id")
+    user = User(
+        username=username,
+        role=role,
+        division=division,
+        department=department,
+        display_name=display_name.strip(),
+        phone=phone.strip(),
+        is_staff=role == Role.ADMIN,
+    )
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent request took the name first
+        raise InvalidInput("duplicate_username", f"用户名 {username} 已存在。", "username") from exc
+    audit.record(actor, "org.create_staff", user, f"新建人员 {username}（{user.role_label}）")
+    return user
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_token(*, username: str, password: str) -> tuple[str, ApiToken]:
+    """Exchange a username and password for a bearer token (shown once)."""
+    user = authenticate(username=username, password=password)
+    if user is None:
+        raise PermissionDenied("bad_credentials", "用户名或密码错误。", "password")
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=_hash(key),
+        prefix=key[:8],
+        expires_at=timezone.now() + TOKEN_LIFETIME,
+    )
+    audit.record(user, "org.issue_token", token, f"签发接口令牌 {token.prefix}…")
+    return key, token
+
+
+def user_for_token(key: str) -> User | None:
+    """The active user a bearer token belongs to, or None if unknown or expired."""
+    token = (
+        ApiToken.objects.select_related("user", "user__division")
+        .filter(key_hash=_hash(key), expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute so token use does not turn every read into a write.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+
+
+class TokenRequest(Schema):
+    username: str
+    password: str
+
+
+class TokenResponse(Schema):
+    token: str
+    token_type: str = "Bearer"
+    expires_at: datetime

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from yiwang.api import api
+
+admin.site.site_header = "一网统管 管理后台"
+admin.site.site_title = "一网统管"
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("yiwang.web.urls")),
+]

@@ -1,0 +1,101 @@
+"""Shared fixtures. Test data is built through actions, as users would build it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from yiwang.org import actions as org_actions
+from yiwang.org.models import Department, Division, User
+
+IN_CI = os.environ.get("CI") == "true"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip locally, but fail under CI=true, when a needed service is missing."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true but is not available")
+    pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture
+def root(db: Any) -> User:
+    """The installation's first administrator (created like `createsuperuser`)."""
+    return User.objects.create_superuser("root", "root@example.invalid", "root-pass-123")
+
+
+@pytest.fixture
+def futian(db: Any) -> Division:
+    return Division.objects.get(code="440304")
+
+
+@pytest.fixture
+def org_tree(root: User, futian: Division) -> dict[str, Division]:
+    """Two streets of 福田区 with one community each."""
+    make = org_actions.create_division
+    return {
+        "street_a": make(root, code="440304001", name="南园街道", level="street", parent_code="440304"),
+        "street_b": make(root, code="440304002", name="园岭街道", level="street", parent_code="440304"),
+        "community_a": make(
+            root, code="440304001001", name="南华社区", level="community", parent_code="440304001"
+        ),
+        "community_b": make(
+            root, code="440304002001", name="园东社区", level="community", parent_code="440304002"
+        ),
+    }
+
+
+@pytest.fixture
+def make_user(root: User) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(role: str, division_code: str, department: Department | None = None) -> User:
+        return org_actions.create_staff(
+            root,
+            username=f"{role}{next(counter)}",
+            password="test-pass-123",
+            role=role,
+            division_code=division_code,
+            department_id=department.pk if department else None,
+        )
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    require_service(os.path.exists(CHROMIUM), "Debian chromium (/usr/bin/chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def browser_page(chromium_path: str, live_server: Any) -> Iterator[Any]:
+    """A Playwright page in the system Chromium (never a downloaded browser)."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium_path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
