@@ -174,3 +174,27 @@ def user_for_token(key: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def bootstrap_admin(*, username: str, password: str, division_code: str, display_name: str = "") -> User:
+    """Create an installation administrator (superuser with the 系统管理员 role).
+
+    This is how a new node gets its first account, so it has no acting user;
+    the audit row records the operation without an actor.
+    """
+    if User.objects.filter(username=username).exists():
+        raise InvalidInput("duplicate_username", f"用户名 {username} 已存在。", "username")
+    division = _division(division_code, "division_code")
+    user = User(
+        username=username,
+        role=Role.ADMIN,
+        division=division,
+        display_name=display_name,
+        is_staff=True,
+        is_superuser=True,
+    )
+    user.set_password(password)
+    user.save()
+    audit.record(None, "org.bootstrap_admin", user, f"创建管理员 {username}")
+    return user

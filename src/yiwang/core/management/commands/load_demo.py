@@ -1,0 +1,19 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from yiwang.demo import city
+
+
+class Command(BaseCommand):
+    help = "载入演示城市（深圳市福田区）；重复执行不会产生重复数据。"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        created = city.build()
+        self.stdout.write(
+            f"演示数据已就绪：新建网格 {created['grids']} 个，新建部件 {created['components']} 个。"
+        )
+        self.stdout.write("演示账号（密码均为 %s）：" % city.PASSWORD)
+        for username, _role, display, _division, _dept in city.STAFF:
+            self.stdout.write(f"  {username:<11} {display}")
+        self.stdout.write("  admin       系统管理员")
