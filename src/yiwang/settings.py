@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "yiwang.org",
     "yiwang.geo",
     "yiwang.catalog",
+    "yiwang.cases",
     "yiwang.web",
 ]
 

@@ -12,9 +12,7 @@ from typing import Any
 class ActionError(Exception):
     status = 400
 
-    def __init__(
-        self, code: str, message: str, field: str | None = None, **details: Any
-    ) -> None:
+    def __init__(self, code: str, message: str, field: str | None = None, **details: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

@@ -38,9 +38,7 @@ class ImportRejected(InvalidInput):
 class ErrorCollector:
     errors: list[RecordError] = field(default_factory=list)
 
-    def add(
-        self, index: int, ref: str, code: str, message: str, field: str | None = None
-    ) -> None:
+    def add(self, index: int, ref: str, code: str, message: str, field: str | None = None) -> None:
         self.errors.append(RecordError(index, ref, code, message, field))
 
     def raise_if_any(self, what: str = "记录") -> None:

@@ -13,7 +13,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"演示数据已就绪：新建网格 {created['grids']} 个，新建部件 {created['components']} 个。"
         )
-        self.stdout.write("演示账号（密码均为 %s）：" % city.PASSWORD)
+        self.stdout.write(f"演示账号（密码均为 {city.PASSWORD}）：")
         for username, _role, display, _division, _dept in city.STAFF:
             self.stdout.write(f"  {username:<11} {display}")
         self.stdout.write("  admin       系统管理员")

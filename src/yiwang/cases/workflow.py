@@ -1,0 +1,396 @@
+"""The case loop as a declared transition table.
+
+Every move a case can make is one row below: where it may start, where it ends,
+who may make it, what it needs as input, and what it does to the stage clock.
+`cases.engine.apply_transition` is the one function that applies any of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from yiwang.cases.models import Stage, State
+from yiwang.org.roles import Role
+
+PREVIOUS = "previous"  # target meaning: back to the state saved when the request was made
+
+
+class Clock(Enum):
+    KEEP = "keep"  # the current stage goes on
+    START = "start"  # finish the current stage record and start `stage`
+    PAUSE = "pause"  # stop the clock (挂账); remaining allowance kept
+    RESUME = "resume"  # restart the clock with the remaining allowance
+    STOP = "stop"  # finish the current stage; no new one (final states)
+
+
+class Holder(Enum):
+    """Beyond the role: whose case it must be."""
+
+    ANY = "any"  # anyone of the role within scope
+    ASSIGNEE = "assignee"  # the inspector the task was given to
+    DEPARTMENT = "department"  # a member of the case's current department
+    REPORTER = "reporter"  # the inspector who reported it
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    label: str
+    kind: str = "text"  # text | int | decimal | choice | user | department
+    required: bool = True
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    holder: Holder = Holder.ANY
+    inputs: tuple[Input, ...] = ()
+    clock: Clock = Clock.KEEP
+    stage: str | None = None  # the stage started by Clock.START
+    saves_previous: bool = False  # remember the current state for a later PREVIOUS
+    event: str = ""
+    counters: tuple[str, ...] = ()  # Case integer fields incremented
+    guards: tuple[str, ...] = ()  # named preconditions, see engine.GUARDS
+    effects: tuple[str, ...] = field(default=())  # named side effects, see engine.EFFECTS
+
+    @property
+    def event_type(self) -> str:
+        return self.event or f"case.{self.name}"
+
+
+NOTE = Input("note", "意见", required=False)
+REASON = Input("note", "理由", required=True)
+INSPECTOR = Input("inspector_id", "监督员", kind="user")
+DEPARTMENT = Input("department_id", "处置部门", kind="department")
+
+S = State
+R = Role
+
+
+def _t(
+    name: str, label: str, sources: set[str], target: str, roles: set[str], **kw: object
+) -> Transition:
+    return Transition(name, label, frozenset(sources), target, frozenset(roles), **kw)  # type: ignore[arg-type]
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        # 受理
+        _t(
+            "accept",
+            "受理",
+            {S.REPORTED},
+            S.PENDING_REGISTER,
+            {R.OPERATOR},
+            inputs=(NOTE,),
+            clock=Clock.START,
+            stage=Stage.REGISTER,
+            guards=("inspector_source",),
+        ),
+        _t(
+            "to_verify",
+            "受理并待核实",
+            {S.REPORTED},
+            S.PENDING_VERIFY,
+            {R.OPERATOR},
+            inputs=(NOTE,),
+            clock=Clock.START,
+            stage=Stage.VERIFY,
+            guards=("not_inspector_source",),
+        ),
+        _t(
+            "send_verify",
+            "派发核实",
+            {S.PENDING_VERIFY},
+            S.VERIFYING,
+            {R.OPERATOR},
+            inputs=(INSPECTOR, NOTE),
+            effects=("assign_inspector",),
+        ),
+        # 核实
+        _t(
+            "verify_confirm",
+            "核实属实",
+            {S.VERIFYING},
+            S.PENDING_REGISTER,
+            {R.INSPECTOR},
+            holder=Holder.ASSIGNEE,
+            inputs=(NOTE,),
+            clock=Clock.START,
+            stage=Stage.REGISTER,
+            effects=("clear_assignee",),
+        ),
+        _t(
+            "verify_reject",
+            "核实不属实",
+            {S.VERIFYING},
+            S.VOID_REQUESTED,
+            {R.INSPECTOR},
+            holder=Holder.ASSIGNEE,
+            inputs=(REASON,),
+            saves_previous=True,
+            effects=("clear_assignee",),
+        ),
+        # 作废
+        _t(
+            "request_void",
+            "申请作废",
+            {S.REPORTED, S.PENDING_VERIFY, S.PENDING_REGISTER},
+            S.VOID_REQUESTED,
+            {R.OPERATOR},
+            inputs=(REASON,),
+            saves_previous=True,
+        ),
+        _t(
+            "approve_void",
+            "批准作废",
+            {S.VOID_REQUESTED},
+            S.VOIDED,
+            {R.SHIFT_LEAD},
+            inputs=(NOTE,),
+            clock=Clock.STOP,
+        ),
+        _t("deny_void", "驳回作废", {S.VOID_REQUESTED}, PREVIOUS, {R.SHIFT_LEAD}, inputs=(REASON,)),
+        _t(
+            "void",
+            "作废",
+            {S.REPORTED, S.PENDING_REGISTER},
+            S.VOIDED,
+            {R.SHIFT_LEAD},
+            inputs=(REASON,),
+            clock=Clock.STOP,
+        ),
+        # 立案
+        _t(
+            "register",
+            "立案",
+            {S.PENDING_REGISTER},
+            S.PENDING_DISPATCH,
+            {R.SHIFT_LEAD},
+            inputs=(NOTE,),
+            clock=Clock.START,
+            stage=Stage.DISPATCH,
+            effects=("mark_registered",),
+        ),
+        # 派遣
+        _t(
+            "dispatch",
+            "派遣",
+            {S.PENDING_DISPATCH},
+            S.DISPATCHED,
+            {R.DISPATCHER},
+            inputs=(DEPARTMENT, NOTE),
+            clock=Clock.START,
+            stage=Stage.HANDLE,
+            effects=("set_department", "mark_dispatched"),
+        ),
+        # 处置
+        _t(
+            "accept_task",
+            "接收任务",
+            {S.DISPATCHED},
+            S.HANDLING,
+            {R.HANDLER},
+            holder=Holder.DEPARTMENT,
+            inputs=(NOTE,),
+            effects=("take_case",),
+        ),
+        _t(
+            "request_return",
+            "申请回退",
+            {S.DISPATCHED, S.HANDLING},
+            S.RETURN_REQUESTED,
+            {R.HANDLER},
+            holder=Holder.DEPARTMENT,
+            inputs=(REASON,),
+            saves_previous=True,
+        ),
+        _t(
+            "approve_return",
+            "同意回退",
+            {S.RETURN_REQUESTED},
+            S.PENDING_DISPATCH,
+            {R.DISPATCHER},
+            inputs=(NOTE,),
+            clock=Clock.START,
+            stage=Stage.DISPATCH,
+            counters=("return_count",),
+            effects=("clear_department",),
+        ),
+        _t(
+            "deny_return",
+            "驳回回退",
+            {S.RETURN_REQUESTED},
+            PREVIOUS,
+            {R.DISPATCHER},
+            inputs=(REASON,),
+        ),
+        _t(
+            "request_extension",
+            "申请延期",
+            {S.HANDLING},
+            S.EXTENSION_REQUESTED,
+            {R.HANDLER},
+            holder=Holder.DEPARTMENT,
+            inputs=(
+                Input("amount", "延长时限", kind="decimal"),
+                Input("unit", "单位", kind="choice", choices=("hours", "work_hours", "work_days")),
+                REASON,
+            ),
+            saves_previous=True,
+            effects=("store_extension_request",),
+        ),
+        _t(
+            "approve_extension",
+            "批准延期",
+            {S.EXTENSION_REQUESTED},
+            PREVIOUS,
+            {R.DISPATCHER},
+            inputs=(NOTE,),
+            counters=("extension_count",),
+            effects=("extend_deadline",),
+        ),
+        _t(
+            "deny_extension",
+            "驳回延期",
+            {S.EXTENSION_REQUESTED},
+            PREVIOUS,
+            {R.DISPATCHER},
+            inputs=(REASON,),
+            effects=("clear_request",),
+        ),
+        _t(
+            "request_suspend",
+            "申请挂账",
+            {S.HANDLING},
+            S.SUSPEND_REQUESTED,
+            {R.HANDLER},
+            holder=Holder.DEPARTMENT,
+            inputs=(REASON,),
+            saves_previous=True,
+        ),
+        _t(
+            "approve_suspend",
+            "批准挂账",
+            {S.SUSPEND_REQUESTED},
+            S.SUSPENDED,
+            {R.DISPATCHER},
+            inputs=(NOTE,),
+            clock=Clock.PAUSE,
+        ),
+        _t(
+            "deny_suspend",
+            "驳回挂账",
+            {S.SUSPEND_REQUESTED},
+            PREVIOUS,
+            {R.DISPATCHER},
+            inputs=(REASON,),
+        ),
+        _t(
+            "resume",
+            "恢复",
+            {S.SUSPENDED},
+            S.HANDLING,
+            {R.DISPATCHER},
+            inputs=(NOTE,),
+            clock=Clock.RESUME,
+        ),
+        _t(
+            "finish",
+            "处置完毕",
+            {S.HANDLING},
+            S.HANDLED,
+            {R.HANDLER},
+            holder=Holder.DEPARTMENT,
+            inputs=(Input("result", "处置结果"),),
+            clock=Clock.START,
+            stage=Stage.CHECK,
+            effects=("store_result", "mark_handled"),
+        ),
+        # 核查
+        _t(
+            "send_check",
+            "派发核查",
+            {S.HANDLED},
+            S.CHECKING,
+            {R.OPERATOR},
+            inputs=(INSPECTOR, NOTE),
+            effects=("assign_inspector",),
+        ),
+        _t(
+            "check_pass",
+            "核查通过",
+            {S.CHECKING},
+            S.PENDING_CLOSE,
+            {R.INSPECTOR},
+            holder=Holder.ASSIGNEE,
+            inputs=(NOTE,),
+            clock=Clock.START,
+            stage=Stage.CLOSE,
+            effects=("clear_assignee",),
+        ),
+        _t(
+            "check_fail",
+            "核查不通过（返工）",
+            {S.CHECKING},
+            S.DISPATCHED,
+            {R.INSPECTOR},
+            holder=Holder.ASSIGNEE,
+            inputs=(REASON,),
+            clock=Clock.START,
+            stage=Stage.HANDLE,
+            counters=("rework_count",),
+            effects=("clear_assignee", "mark_dispatched"),
+        ),
+        # 结案
+        _t(
+            "close",
+            "结案",
+            {S.PENDING_CLOSE},
+            S.CLOSED,
+            {R.SHIFT_LEAD},
+            inputs=(NOTE,),
+            clock=Clock.STOP,
+            effects=("mark_closed",),
+        ),
+        _t(
+            "rework",
+            "返工",
+            {S.PENDING_CLOSE},
+            S.DISPATCHED,
+            {R.SHIFT_LEAD},
+            inputs=(REASON,),
+            clock=Clock.START,
+            stage=Stage.HANDLE,
+            counters=("rework_count",),
+            effects=("mark_dispatched",),
+        ),
+        _t(
+            "self_close",
+            "自处理结案",
+            {S.REPORTED},
+            S.CLOSED,
+            {R.INSPECTOR},
+            holder=Holder.REPORTER,
+            inputs=(Input("result", "处置结果"),),
+            clock=Clock.STOP,
+            guards=("self_handle_type",),
+            effects=("store_result", "mark_closed"),
+        ),
+    ]
+}
+
+# The stage whose clock runs when a case is first reported.
+INITIAL_STAGE = Stage.ACCEPT
+INITIAL_STATE = State.REPORTED
+
+
+def transitions_from(state: str) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if state in t.sources]
