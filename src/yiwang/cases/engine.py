@@ -183,6 +183,7 @@ def start_stage(case: Case, stage: str, now: datetime) -> CaseStageRecord:
     limit = deadlines.limit_for(case.type, case.urgency, stage)
     due = deadlines.due_at(now, limit)
     case.stage, case.stage_started_at, case.stage_due_at = stage, now, due
+    case.stage_unit = limit.unit
     case.stage_remaining_seconds = None
     if stage == Stage.HANDLE:
         case.handle_due_at = due
@@ -226,7 +227,7 @@ def _move_clock(ctx: Context) -> None:
         record.finished_at = now
         record.save(update_fields=["finished_at"])
     if t.clock is Clock.STOP:
-        case.stage, case.stage_due_at = "", None
+        case.stage, case.stage_due_at, case.stage_unit = "", None, ""
         return
     assert t.stage is not None
     start_stage(case, t.stage, now).save()

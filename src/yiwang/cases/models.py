@@ -151,6 +151,9 @@ class Case(models.Model):
     stage = models.CharField(_("当前环节"), max_length=10, choices=Stage.choices, blank=True)
     stage_started_at = models.DateTimeField(_("环节开始"), null=True, blank=True)
     stage_due_at = models.DateTimeField(_("环节时限"), null=True, blank=True)
+    stage_unit = models.CharField(
+        _("时限单位"), max_length=10, choices=TimeUnit.choices, blank=True
+    )
     # While suspended (挂账) the clock stops; the remaining allowance is kept here.
     stage_remaining_seconds = models.FloatField(null=True, blank=True)
 

@@ -1,4 +1,4 @@
-"""The write path of the case loop: report, transition, photos, reference tables."""
+"""Reporting cases and moving them through the loop."""
 
 from __future__ import annotations
 

@@ -1,0 +1,10 @@
+"""The write path of the case loop (the only way cases and their tables change).
+
+- `reporting`: report cases (one or in bulk) and apply transitions
+- `photos`: attach before/after photos
+- `reference`: time limits, routing rules, holiday calendar, work periods
+"""
+
+from yiwang.cases.actions.reporting import Report, report_case, report_cases, transition
+
+__all__ = ["Report", "report_case", "report_cases", "transition"]

@@ -1,0 +1,249 @@
+"""The read side of the case loop: scoped lists, worklists, search, detail and timeline.
+
+Every function takes the acting user and starts from `cases(user)`, which limits
+rows to the user's division subtree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from yiwang.cases import deadlines
+from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CaseStageRecord, State
+from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.scope import scoped
+from yiwang.core.workcalendar import Light, traffic_light
+from yiwang.org.permissions import has_role
+from yiwang.org.roles import Role
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LIST_RELATED = ("type", "grid", "street", "community", "department", "assignee")
+COUNT_CAP = 10_000  # counts above this show as "10000+" so huge lists stay fast
+
+
+def cases(user: Any) -> QuerySet[Case]:
+    return scoped(Case.objects.select_related(*LIST_RELATED), user, "division_path")
+
+
+def case_detail(user: Any, number: str) -> Case:
+    case = (
+        cases(user)
+        .select_related("reporter", "component", "suggested_department")
+        .filter(number=number)
+    )
+    found = case.first()
+    if found is None:
+        raise NotFound("case_not_found", f"案卷 {number} 不存在或不在您的管辖范围内。", "number")
+    return found
+
+
+def timeline(user: Any, number: str) -> list[CaseEvent]:
+    case = case_detail(user, number)
+    return list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
+
+
+def stage_records(case: Case) -> list[CaseStageRecord]:
+    return list(case.stages.order_by("started_at", "id"))
+
+
+# ---- worklists ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Worklist:
+    key: str
+    label: str
+    roles: frozenset[str]
+    states: tuple[str, ...]
+    mine: str = ""  # "assignee": tasks given to me; "department": my department's cases
+
+
+WORKLISTS: tuple[Worklist, ...] = (
+    Worklist("to_accept", "待受理", frozenset({Role.OPERATOR}), (State.REPORTED,)),
+    Worklist("to_send_verify", "待派发核实", frozenset({Role.OPERATOR}), (State.PENDING_VERIFY,)),
+    Worklist("to_send_check", "待派发核查", frozenset({Role.OPERATOR}), (State.HANDLED,)),
+    Worklist("to_register", "待立案", frozenset({Role.SHIFT_LEAD}), (State.PENDING_REGISTER,)),
+    Worklist("to_close", "待结案", frozenset({Role.SHIFT_LEAD}), (State.PENDING_CLOSE,)),
+    Worklist("void_requests", "作废审批", frozenset({Role.SHIFT_LEAD}), (State.VOID_REQUESTED,)),
+    Worklist("to_dispatch", "待派遣", frozenset({Role.DISPATCHER}), (State.PENDING_DISPATCH,)),
+    Worklist(
+        "return_requests", "回退审批", frozenset({Role.DISPATCHER}), (State.RETURN_REQUESTED,)
+    ),
+    Worklist(
+        "extension_requests",
+        "延期审批",
+        frozenset({Role.DISPATCHER}),
+        (State.EXTENSION_REQUESTED,),
+    ),
+    Worklist(
+        "suspend_requests", "挂账审批", frozenset({Role.DISPATCHER}), (State.SUSPEND_REQUESTED,)
+    ),
+    Worklist("suspended", "已挂账", frozenset({Role.DISPATCHER}), (State.SUSPENDED,)),
+    Worklist(
+        "to_handle",
+        "待处置",
+        frozenset({Role.HANDLER}),
+        (State.DISPATCHED, State.HANDLING),
+        mine="department",
+    ),
+    Worklist(
+        "my_requests",
+        "待审批申请",
+        frozenset({Role.HANDLER}),
+        (State.RETURN_REQUESTED, State.EXTENSION_REQUESTED, State.SUSPEND_REQUESTED),
+        mine="department",
+    ),
+    Worklist(
+        "verify_tasks", "核实任务", frozenset({Role.INSPECTOR}), (State.VERIFYING,), "assignee"
+    ),
+    Worklist("check_tasks", "核查任务", frozenset({Role.INSPECTOR}), (State.CHECKING,), "assignee"),
+    Worklist(
+        "open_cases",
+        "在办案卷",
+        frozenset({Role.LEADER}),
+        tuple(s for s in State.values if s not in FINAL_STATES),
+    ),
+)
+WORKLISTS_BY_KEY = {w.key: w for w in WORKLISTS}
+
+
+def worklists_for(user: Any) -> list[Worklist]:
+    if user.is_superuser:
+        return [w for w in WORKLISTS if not w.mine]
+    return [w for w in WORKLISTS if user.role in w.roles]
+
+
+def worklist(user: Any, key: str) -> QuerySet[Case]:
+    """The cases waiting on this user in one worklist, most urgent (earliest due) first."""
+    wl = WORKLISTS_BY_KEY.get(key)
+    if wl is None or not (user.is_superuser or has_role(user, wl.roles)):
+        raise NotFound("worklist_not_found", "没有这个工作清单。", "key")
+    qs = cases(user).filter(state__in=wl.states)
+    if wl.mine == "assignee":
+        qs = qs.filter(assignee=user)
+    elif wl.mine == "department":
+        qs = qs.filter(department_id=user.department_id) if user.department_id else qs.none()
+    return qs.order_by("stage_due_at", "id")
+
+
+def worklist_counts(user: Any) -> dict[str, int]:
+    return {w.key: capped_count(worklist(user, w.key)) for w in worklists_for(user)}
+
+
+def capped_count(qs: QuerySet[Case]) -> int:
+    """Exact up to COUNT_CAP, then COUNT_CAP + 1 (shown as "10000+")."""
+    return qs.order_by()[: COUNT_CAP + 1].count()
+
+
+# ---- search ---------------------------------------------------------------------------------
+
+SORTS = {
+    "reported": "-reported_at",
+    "-reported": "reported_at",
+    "due": "stage_due_at",
+    "-due": "-stage_due_at",
+    "number": "number",
+}
+
+
+@dataclass
+class SearchFilters:
+    number: str = ""
+    type_code: str = ""
+    kind: str = ""
+    state: str = ""
+    grid: str = ""
+    street: str = ""
+    department: int | None = None
+    source: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    overdue: bool = False
+    q: str = ""
+    sort: str = "reported"
+
+
+def _local_midnight(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=SHANGHAI)
+
+
+def search(user: Any, f: SearchFilters, *, now: datetime | None = None) -> QuerySet[Case]:
+    qs = cases(user)
+    if f.number:
+        qs = qs.filter(number__startswith=f.number.strip().upper())
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.type_code:
+        qs = qs.filter(type__code=f.type_code)
+    if f.state:
+        if f.state not in State.values:
+            raise InvalidInput("bad_state", f"未知的状态：{f.state}", "state")
+        qs = qs.filter(state=f.state)
+    if f.grid:
+        qs = qs.filter(grid__code=f.grid)
+    if f.street:
+        qs = qs.filter(street__code=f.street)
+    if f.department:
+        qs = qs.filter(department_id=f.department)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        raise InvalidInput("bad_date_range", "开始日期不能晚于结束日期。", "date_from")
+    if f.date_from:
+        qs = qs.filter(reported_at__gte=_local_midnight(f.date_from))
+    if f.date_to:
+        qs = qs.filter(reported_at__lt=_local_midnight(f.date_to + timedelta(days=1)))
+    if f.overdue:
+        qs = qs.filter(stage_due_at__lt=now or timezone.now()).exclude(state__in=list(FINAL_STATES))
+    if f.q:
+        qs = qs.filter(Q(title__contains=f.q) | Q(address__contains=f.q))
+    if f.sort not in SORTS:
+        raise InvalidInput("bad_sort", "不支持的排序方式。", "sort")
+    return qs.order_by(SORTS[f.sort], "-id")
+
+
+# ---- presentation helpers -------------------------------------------------------------------
+
+
+def light(case: Case, now: datetime | None = None) -> Light | None:
+    """Green / amber / red for the case's running stage (None when no clock runs)."""
+    if case.stage_due_at is None or case.stage_started_at is None or not case.stage_unit:
+        return None
+    return traffic_light(
+        case.stage_started_at,
+        case.stage_due_at,
+        now or timezone.now(),
+        calendar=deadlines.calendar(),
+        unit=case.stage_unit,  # type: ignore[arg-type]
+    )
+
+
+def record_light(record: CaseStageRecord, now: datetime | None = None) -> Light:
+    return traffic_light(
+        record.started_at,
+        record.due_at,
+        now or timezone.now(),
+        calendar=deadlines.calendar(),
+        unit=record.limit_unit,  # type: ignore[arg-type]
+        finished_at=record.finished_at,
+    )
+
+
+# Roles that call reporters back; everyone else sees the phone number masked.
+PHONE_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEAD})
+
+
+def contact_phone_for(user: Any, case: Case) -> str:
+    phone = case.contact_phone
+    if not phone or user.is_superuser or user.role in PHONE_ROLES:
+        return phone
+    if len(phone) <= 4:
+        return "*" * len(phone)
+    keep = 3 if len(phone) >= 11 else 2
+    return phone[:keep] + "*" * (len(phone) - keep - 4) + phone[-4:]
