@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from yiwang.core import audit
+from yiwang.core import audit, generations
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.org.models import ApiToken, Department, Division, User
 from yiwang.org.permissions import require_admin, require_in_scope
@@ -85,6 +85,8 @@ def create_department(
         name=name, kind=kind, division=division, credit_code=credit_code
     )
     audit.record(actor, "org.create_department", department, f"新建部门 {name}")
+    # Case routing falls back to a street's 属地 department; let its cache see the new one.
+    generations.bump("routing")
     return department
 
 
