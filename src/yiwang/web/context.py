@@ -1,7 +1,82 @@
+"""The page shell: the role-aware menu and the signed-in user's identity.
+
+The whole menu is declared once in ``MENU``. A later issue adds its pages
+(案卷, 工作台, ...) by appending an entry with the roles that may see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.org.roles import Role
+
+EVERY_ROLE: frozenset[str] = frozenset(Role.values)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    key: str
+    label: str | Promise
+    # A URL name (reversed) or an absolute path starting with "/".
+    target: str
+    roles: frozenset[str] = EVERY_ROLE
+    # Entries that leave the shell (the Django admin) are drawn apart.
+    external: bool = False
+
+    @property
+    def url(self) -> str:
+        return self.target if self.target.startswith("/") else reverse(self.target)
+
+
+MENU: tuple[MenuEntry, ...] = (
+    MenuEntry("home", _("首页"), "web:home"),
+    MenuEntry("map", _("地图"), "web:map"),
+    MenuEntry("types", _("部件事件分类"), "web:types"),
+    MenuEntry("components", _("部件"), "web:components"),
+    MenuEntry("admin", _("管理后台"), "admin:index", frozenset({Role.ADMIN}), external=True),
+)
+
+
+def menu_for(user: Any) -> list[MenuEntry]:
+    """The menu entries this user may see; superusers see them all."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_superuser:
+        return list(MENU)
+    return [entry for entry in MENU if user.role in entry.roles]
+
+
+def _active_key(request: HttpRequest, entries: list[MenuEntry]) -> str:
+    """The entry whose URL is the longest prefix of the current path."""
+    best, best_len = "", 0
+    for entry in entries:
+        url = entry.url
+        matches = request.path == url if url == "/" else request.path.startswith(url)
+        if matches and len(url) > best_len:
+            best, best_len = entry.key, len(url)
+    return best
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    return {}
+    user = getattr(request, "user", None)
+    entries = menu_for(user)
+    if not entries or user is None:
+        return {"shell_menu": [], "shell_user": None}
+    division = user.division if user.division_id else None
+    role_label = user.role_label or (_("超级管理员") if user.is_superuser else "")
+    return {
+        "shell_menu": entries,
+        "shell_active": _active_key(request, entries),
+        "shell_user": {
+            "name": str(user),
+            "username": user.username,
+            "role_label": role_label,
+            "division": division.name if division else _("全辖区"),
+        },
+    }

@@ -1,12 +1,22 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from yiwang.catalog import views as catalog_views
+from yiwang.geo import views as geo_views
 from yiwang.web import views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("map/", geo_views.map_page, name="map"),
+    path("catalog/types/", catalog_views.type_list, name="types"),
+    path("catalog/components/", catalog_views.component_list, name="components"),
+    path(
+        "catalog/components/<str:ident>/",
+        catalog_views.component_detail,
+        name="component",
+    ),
 ]

@@ -1,0 +1,262 @@
+"""Catalogue pages: the type catalogue and the component inventory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.catalog import queries
+from yiwang.catalog.models import Component, Kind
+from yiwang.core.errors import NotFound
+from yiwang.geo.views import STATE_COLORS
+from yiwang.org import queries as org_queries
+from yiwang.org.models import Division
+from yiwang.web.lists import (
+    EXPORT_FORMATS,
+    EXPORT_LIMIT,
+    export_response,
+    paginate,
+    query_without,
+    sort_order,
+)
+
+TYPE_SORTS = {
+    "code": ["code"],
+    "major": ["major_code", "code"],
+    "name": ["name", "code"],
+}
+COMPONENT_SORTS = {
+    "ident": ["ident"],
+    "name": ["name", "ident"],
+    "type": ["type__code", "ident"],
+    "state": ["state", "ident"],
+    "grid": ["grid__code", "ident"],
+}
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    """An HTMX swap of the results only (a history restore wants the whole page)."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+
+
+def _columns(
+    sorts: Mapping[str, Any], current: str, labels: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Header cells with the sort key a click asks for (ascending first, then descending)."""
+    cells = []
+    for key, label in labels.items():
+        cell: dict[str, Any] = {"label": label, "key": key, "sortable": key in sorts}
+        if key in sorts:
+            cell["sorted"] = current.removeprefix("-") == key
+            cell["descending"] = current == f"-{key}"
+            cell["next"] = f"-{key}" if current == key else key
+        cells.append(cell)
+    return cells
+
+
+# ---------------------------------------------------------------------------
+# Types
+
+
+@login_required
+def type_list(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", Kind.COMPONENT)
+    if kind not in Kind.values:
+        kind = Kind.COMPONENT
+    q = request.GET.get("q", "").strip()[:50]
+    major = request.GET.get("major", "").strip()
+    sort, order = sort_order(request, TYPE_SORTS, "code")
+
+    all_of_kind = queries.types(request.user, kind=kind)
+    majors = list(
+        all_of_kind.order_by("major_code").values_list("major_code", "major_name").distinct()
+    )
+    qs = queries.types(request.user, kind=kind, q=q or None)
+    if major:
+        qs = qs.filter(major_code=major)
+    qs = qs.order_by(*order)
+
+    fmt = request.GET.get("export", "")
+    if fmt in EXPORT_FORMATS:
+        headers = [
+            gettext("类型"),
+            gettext("代码"),
+            gettext("大类代码"),
+            gettext("大类名称"),
+            gettext("名称"),
+            gettext("本地扩展"),
+            gettext("可自处理"),
+            gettext("启用"),
+        ]
+        rows = (
+            (
+                t.get_kind_display(),
+                t.code,
+                t.major_code,
+                t.major_name,
+                t.name,
+                _yes_no(t.is_local),
+                _yes_no(t.self_handle),
+                _yes_no(t.is_active),
+            )
+            for t in qs[:EXPORT_LIMIT]
+        )
+        return export_response(fmt, f"types-{kind}", headers, rows)
+
+    page = paginate(request, qs)
+    context = {
+        "kind": kind,
+        "kinds": Kind.choices,
+        "q": q,
+        "major": major,
+        "majors": majors,
+        "sort": sort,
+        "page": page,
+        "columns": _columns(
+            TYPE_SORTS,
+            sort,
+            {
+                "code": _("代码"),
+                "major": _("大类"),
+                "name": _("名称"),
+                "local": _("本地扩展"),
+                "self_handle": _("可自处理"),
+                "active": _("状态"),
+            },
+        ),
+        "query_no_page": query_without(request, "page"),
+        "query_no_sort": query_without(request, "page", "sort"),
+        "query_no_kind": query_without(request, "page", "kind", "major"),
+        "query_no_export": query_without(request, "page", "export"),
+    }
+    template = "catalog/_type_results.html" if _is_fragment(request) else "catalog/types.html"
+    return render(request, template, context)
+
+
+def _yes_no(flag: bool) -> str:
+    return gettext("是") if flag else gettext("否")
+
+
+# ---------------------------------------------------------------------------
+# Components
+
+
+@login_required
+def component_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    filters = {
+        "type_code": request.GET.get("type", "").strip(),
+        "street_code": request.GET.get("street", "").strip(),
+        "state": request.GET.get("state", "").strip(),
+        "q": request.GET.get("q", "").strip()[:50],
+    }
+    if filters["state"] not in Component.State.values:
+        filters["state"] = ""
+    sort, order = sort_order(request, COMPONENT_SORTS, "ident")
+    qs = queries.components(
+        user,
+        type_code=filters["type_code"] or None,
+        street_code=filters["street_code"] or None,
+        state=filters["state"] or None,
+        q=filters["q"] or None,
+    ).order_by(*order)
+
+    fmt = request.GET.get("export", "")
+    if fmt in EXPORT_FORMATS:
+        headers = [
+            gettext("标识码"),
+            gettext("名称"),
+            gettext("类型代码"),
+            gettext("类型名称"),
+            gettext("状态"),
+            gettext("单元网格"),
+            gettext("街道"),
+            gettext("社区"),
+            gettext("经度"),
+            gettext("纬度"),
+            gettext("主管部门"),
+            gettext("权属单位"),
+            gettext("养护单位"),
+            gettext("初始日期"),
+            gettext("变更日期"),
+            gettext("备注"),
+        ]
+        rows = (
+            (
+                c.ident,
+                c.name,
+                c.type.code,
+                c.type.name,
+                c.get_state_display(),
+                c.grid.code,
+                c.street.name,
+                c.community.name,
+                c.lon,
+                c.lat,
+                c.authority_name,
+                c.owner,
+                c.maintainer,
+                c.initial_date,
+                c.change_date,
+                c.note,
+            )
+            for c in qs[:EXPORT_LIMIT]
+        )
+        return export_response(fmt, "components", headers, rows)
+
+    page = paginate(request, qs)
+    context = {
+        "filters": filters,
+        "types": queries.component_types(user).filter(is_active=True),
+        "streets": org_queries.divisions(user).filter(level=Division.Level.STREET),
+        "states": Component.State.choices,
+        "sort": sort,
+        "page": page,
+        "columns": _columns(
+            COMPONENT_SORTS,
+            sort,
+            {
+                "ident": _("标识码"),
+                "name": _("名称"),
+                "type": _("类型"),
+                "state": _("状态"),
+                "grid": _("单元网格"),
+                "place": _("街道 / 社区"),
+            },
+        ),
+        "query_no_page": query_without(request, "page"),
+        "query_no_sort": query_without(request, "page", "sort"),
+        "query_no_export": query_without(request, "page", "export"),
+    }
+    template = (
+        "catalog/_component_results.html" if _is_fragment(request) else "catalog/components.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def component_detail(request: HttpRequest, ident: str) -> HttpResponse:
+    try:
+        component = queries.component_detail(request.user, ident)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    map_data = {
+        "point": [component.lat, component.lon],
+        "grid": {"type": "Feature", "geometry": component.grid.geometry, "properties": {}},
+        "tileUrl": settings.TILE_URL,
+        "color": STATE_COLORS.get(Component.State(component.state), "#616e7c"),
+    }
+    return render(
+        request,
+        "catalog/component_detail.html",
+        {"component": component, "map_data": map_data},
+    )

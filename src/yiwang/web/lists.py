@@ -1,0 +1,76 @@
+"""Pieces shared by list pages: pagination, sorting and CSV/XLSX export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils import timezone
+
+PAGE_SIZE = 50
+# Exports are for working lists, not bulk dumps; a cap keeps one request bounded.
+EXPORT_LIMIT = 50_000
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def paginate(request: HttpRequest, qs: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
+    """The requested page; a bad or out-of-range number gives the nearest valid page."""
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+def sort_order(
+    request: HttpRequest, allowed: Mapping[str, Sequence[str]], default: str
+) -> tuple[str, list[str]]:
+    """The sort key asked for (``name`` or ``-name``) if allowed, and its ORDER BY fields."""
+    key = request.GET.get("sort", default)
+    field = key.removeprefix("-")
+    if field not in allowed:
+        key, field = default, default.removeprefix("-")
+    order = list(allowed[field])
+    if key.startswith("-"):
+        order = [f[1:] if f.startswith("-") else f"-{f}" for f in order]
+    return key, order
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The current query string minus ``names`` (for page and sort links)."""
+    params: QueryDict = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def export_response(
+    fmt: str, basename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> HttpResponse:
+    """A CSV (UTF-8 with BOM so Excel opens Chinese correctly) or XLSX download."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"{basename}-{stamp}.{fmt}"
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(basename[:31])
+        sheet.append([str(h) for h in headers])
+        for row in rows:
+            sheet.append(["" if v is None else v for v in row])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow([str(h) for h in headers])
+        writer.writerows(rows)
+        response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

@@ -1,0 +1,94 @@
+"""The `yiwang` command as an operator uses it: migrate, then serve with static files."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+YIWANG = str(Path(sys.executable).with_name("yiwang"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(var_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YIWANG_", "DJANGO_"))}
+    env["YIWANG_VAR_DIR"] = str(var_dir)
+    return env
+
+
+def test_migrate_then_serve_pages_and_static_files(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    migrate = subprocess.run(
+        [YIWANG, "migrate"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    # Local use: a secret key was generated and kept beside the database.
+    assert (tmp_path / "secret_key").stat().st_size > 30
+    assert (tmp_path / "yiwang.sqlite3").exists()
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [YIWANG, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/login/", timeout=5) as page:
+                    html = page.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        assert "登录" in html
+        with urllib.request.urlopen(f"{base}/static/vendor/htmx.min.js", timeout=5) as js:
+            assert js.status == 200
+            assert b"htmx" in js.read()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_a_production_configuration_without_secret_key_is_refused(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    env["YIWANG_DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/not_used"
+    result = subprocess.run(
+        [YIWANG, "check"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "YIWANG_SECRET_KEY" in result.stderr
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='yiwang.settings'; "
+        "django.setup(); from django.db import connection; c=connection.cursor(); "
+        "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0]); "
+        "c.execute('PRAGMA busy_timeout'); print(c.fetchone()[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    mode, timeout = out.stdout.split()
+    assert mode == "wal"
+    assert int(timeout) >= 5000
