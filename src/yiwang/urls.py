@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("cases/", include("yiwang.cases.urls")),
     path("", include("yiwang.web.urls")),
 ]

@@ -36,6 +36,14 @@ class MenuEntry:
 
 MENU: tuple[MenuEntry, ...] = (
     MenuEntry("home", _("首页"), "web:home"),
+    MenuEntry("workbench", _("工作台"), "cases:workbench"),
+    MenuEntry("case_search", _("案卷查询"), "cases:search"),
+    MenuEntry(
+        "case_new",
+        _("上报案卷"),
+        "cases:new",
+        frozenset({Role.INSPECTOR, Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN}),
+    ),
     MenuEntry("map", _("地图"), "web:map"),
     MenuEntry("types", _("部件事件分类"), "web:types"),
     MenuEntry("components", _("部件"), "web:components"),
