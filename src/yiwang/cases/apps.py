@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +9,15 @@ class CasesConfig(AppConfig):
     name = "yiwang.cases"
     label = "cases"
     verbose_name = _("案卷")
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_reference_data, sender=self)
+
+
+def _ensure_reference_data(apps: Any = None, **kwargs: Any) -> None:
+    """Re-seed empty time-limit and calendar tables (a flushed test database)."""
+    from django.apps import apps as global_apps
+
+    from yiwang.cases.defaults import seed
+
+    seed(apps or global_apps)

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +9,15 @@ class OrgConfig(AppConfig):
     name = "yiwang.org"
     label = "org"
     verbose_name = _("组织机构")
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_reference_data, sender=self)
+
+
+def _ensure_reference_data(apps: Any = None, **kwargs: Any) -> None:
+    """Reload the packaged divisions if missing (a flushed test database, a wiped table)."""
+    from django.apps import apps as global_apps
+
+    from yiwang.org.loader import load_divisions
+
+    load_divisions((apps or global_apps).get_model("org", "Division"))
