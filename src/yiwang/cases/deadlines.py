@@ -15,7 +15,7 @@ from typing import Any
 from yiwang.cases.models import CalendarDay, CalendarYear, Stage, TimeLimit, TimeUnit, Urgency
 from yiwang.catalog.models import ObjectType
 from yiwang.core import generations
-from yiwang.core.workcalendar import WorkCalendar
+from yiwang.core.workcalendar import SHANGHAI, WorkCalendar
 
 CALENDAR_GENERATION = "calendar"
 LIMITS_GENERATION = "time_limits"
@@ -106,6 +106,22 @@ def due_at(start: datetime, limit: Limit) -> datetime:
 def remaining_seconds(now: datetime, due: datetime, unit: str) -> float:
     """Allowance left before `due` on the unit's own clock (working or wall); 0 once overdue."""
     return max(calendar().remaining(now, due, unit), 0.0)  # type: ignore[arg-type]
+
+
+def calendar_warnings(today: date | None = None) -> list[str]:
+    """Warnings for administrators about years the calendar has no holiday data for.
+
+    The current year always matters; the next one from December on, when deadlines
+    start to reach into it.
+    """
+    today = today or datetime.now(SHANGHAI).date()
+    years = [today.year] + ([today.year + 1] if today.month == 12 else [])
+    known = calendar().years_with_data
+    return [
+        f"{year} 年节假日数据尚未维护，工作时按周一至周五计算，请在“节假日与调休”中维护。"
+        for year in years
+        if year not in known
+    ]
 
 
 def resume_due(due: datetime, paused_at: datetime, resumed_at: datetime, unit: str) -> datetime:

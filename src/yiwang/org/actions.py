@@ -53,14 +53,18 @@ def create_division(actor: Any, *, code: str, name: str, level: str, parent_code
             "parent_code",
         )
     if parent.level == Division.Level.CITY and parent.children.filter(level="county").exists():
-        raise InvalidInput("division_parent_level", "该市设有区县，街道应建在区县之下。", "parent_code")
+        raise InvalidInput(
+            "division_parent_level", "该市设有区县，街道应建在区县之下。", "parent_code"
+        )
     code = validate_division_code(code, level, parent.code)
     if Division.objects.filter(code=code).exists():
         raise InvalidInput("duplicate_code", f"区划代码 {code} 已存在。", "code")
     division = Division.objects.create(
         code=code, name=name, level=level, parent=parent, path=f"{parent.path}{code}/"
     )
-    audit.record(actor, "org.create_division", division, f"新建{division.get_level_display()} {name}")
+    audit.record(
+        actor, "org.create_division", division, f"新建{division.get_level_display()} {name}"
+    )
     return division
 
 
@@ -80,7 +84,9 @@ def create_department(
     if Department.objects.filter(division=division, name=name).exists():
         raise InvalidInput("duplicate_name", f"{division.name}已有名为“{name}”的部门。", "name")
     if credit_code and Department.objects.filter(credit_code=credit_code).exists():
-        raise InvalidInput("duplicate_credit_code", "该统一社会信用代码已被其他部门使用。", "credit_code")
+        raise InvalidInput(
+            "duplicate_credit_code", "该统一社会信用代码已被其他部门使用。", "credit_code"
+        )
     department = Department.objects.create(
         name=name, kind=kind, division=division, credit_code=credit_code
     )
@@ -179,7 +185,9 @@ def user_for_token(key: str) -> User | None:
 
 
 @transaction.atomic
-def bootstrap_admin(*, username: str, password: str, division_code: str, display_name: str = "") -> User:
+def bootstrap_admin(
+    *, username: str, password: str, division_code: str, display_name: str = ""
+) -> User:
     """Create an installation administrator (superuser with the 系统管理员 role).
 
     This is how a new node gets its first account, so it has no acting user;
@@ -200,3 +208,58 @@ def bootstrap_admin(*, username: str, password: str, division_code: str, display
     user.save()
     audit.record(None, "org.bootstrap_admin", user, f"创建管理员 {username}")
     return user
+
+
+@transaction.atomic
+def update_department(
+    actor: Any,
+    department_id: int,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    credit_code: str | None = None,
+    is_active: bool | None = None,
+) -> Department:
+    """Change a department's descriptive fields (its division stays: cases refer to it)."""
+    require_admin(actor, "修改部门")
+    department = Department.objects.select_related("division").filter(pk=department_id).first()
+    if department is None:
+        raise NotFound("department_not_found", "部门不存在。", "department_id")
+    require_in_scope(actor, department.division.path, "该部门")
+    changed: list[str] = []
+    if name is not None and name.strip() != department.name:
+        name = name.strip()
+        if not name:
+            raise InvalidInput("required", "请填写部门名称。", "name")
+        clash = Department.objects.filter(division=department.division, name=name)
+        if clash.exclude(pk=department.pk).exists():
+            raise InvalidInput("duplicate_name", f"已有名为“{name}”的部门。", "name")
+        department.name = name
+        changed.append("name")
+    if kind is not None and kind != department.kind:
+        if kind not in Department.Kind.values:
+            raise InvalidInput("department_kind", "部门类别应为 专业部门、属地 或 其他。", "kind")
+        department.kind = kind
+        changed.append("kind")
+    if credit_code is not None and credit_code.strip().upper() != department.credit_code:
+        code = validate_credit_code(credit_code) if credit_code.strip() else ""
+        if code and Department.objects.filter(credit_code=code).exclude(pk=department.pk).exists():
+            raise InvalidInput(
+                "duplicate_credit_code", "该统一社会信用代码已被其他部门使用。", "credit_code"
+            )
+        department.credit_code = code
+        changed.append("credit_code")
+    if is_active is not None and is_active != department.is_active:
+        department.is_active = is_active
+        changed.append("is_active")
+    if changed:
+        department.save(update_fields=changed)
+        audit.record(
+            actor,
+            "org.update_department",
+            department,
+            f"修改部门 {department.name}",
+            fields=changed,
+        )
+        generations.bump("routing")
+    return department

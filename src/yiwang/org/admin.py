@@ -218,8 +218,15 @@ class DepartmentAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Department, form: Any, change: bool) -> None:
         if change:
-            obj.save()
-            audit.record(request.user, "org.admin_change_department", obj, f"修改部门 {obj.name}")
+            data = form.cleaned_data
+            actions.update_department(
+                request.user,
+                obj.pk,
+                name=data.get("name"),
+                kind=data.get("kind"),
+                credit_code=data.get("credit_code", ""),
+                is_active=data.get("is_active"),
+            )
             return
         created = _create_department(request.user, form.cleaned_data)
         obj.pk = created.pk

@@ -13,8 +13,10 @@ def division_rows() -> list[dict[str, str]]:
     东莞市 (441900) and 中山市 (442000) have no county level; the source lists each
     once more as a county whose parent is itself. They are kept once, as cities.
     """
-    text = resources.files("yiwang.org").joinpath("data/guangdong-divisions.csv").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("yiwang.org")
+        .joinpath("data/guangdong-divisions.csv")
+        .read_text(encoding="utf-8")
     )
     return [r for r in csv.DictReader(text.splitlines()) if r["code"] != r["parent_code"]]
 

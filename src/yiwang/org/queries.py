@@ -19,9 +19,7 @@ def departments(user: Any) -> QuerySet[Department]:
 
 
 def staff(user: Any) -> QuerySet[User]:
-    return scoped(
-        User.objects.select_related("division", "department"), user, "division__path"
-    )
+    return scoped(User.objects.select_related("division", "department"), user, "division__path")
 
 
 def division_by_code(user: Any, code: str) -> Division | None:
