@@ -133,7 +133,9 @@ def test_scope_limits_what_staff_see(make_user: Any, org_tree: Any, root: User) 
     dept_a = actions.create_department(
         root, name="南园街道办", kind="territorial", division_code="440304001"
     )
-    actions.create_department(root, name="园岭街道办", kind="territorial", division_code="440304002")
+    actions.create_department(
+        root, name="园岭街道办", kind="territorial", division_code="440304002"
+    )
     user_a = make_user("inspector", "440304001")
     make_user("inspector", "440304002")
     assert set(queries.divisions(user_a).values_list("code", flat=True)) == {

@@ -38,9 +38,7 @@ def test_token_exchange_and_bearer_use(client: Client, make_user: Any, org_tree:
 
 
 def test_missing_fields_get_a_field_error(client: Client, db: Any) -> None:
-    response = client.post(
-        "/api/auth/token", {"username": "x"}, content_type="application/json"
-    )
+    response = client.post("/api/auth/token", {"username": "x"}, content_type="application/json")
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
