@@ -14,7 +14,7 @@ SCREENSHOT = "/tmp/yw-web/map.png"
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_admin_signs_in_and_locates_a_grid_on_the_map(
     browser_page: Any, live_server: Any, root: User, make_user: Any, org_tree: Any
 ) -> None:
