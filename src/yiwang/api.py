@@ -67,6 +67,7 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.geo.api import router as geo_router
     from yiwang.org.api import router as org_router
@@ -74,6 +75,7 @@ def _register_routers() -> None:
     api.add_router("/auth", org_router)
     api.add_router("/geo", geo_router)
     api.add_router("/catalog", catalog_router)
+    api.add_router("/cases", cases_router)
 
 
 _register_routers()

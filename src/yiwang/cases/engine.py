@@ -331,8 +331,10 @@ def apply_transition(
         )
     now = now or timezone.now()
     with transaction.atomic():
+        # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer
+        # joins that select_related makes for department / assignee.
         case = (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .select_related("type", "department", "assignee")
             .filter(number=number)
             .first()

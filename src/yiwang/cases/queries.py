@@ -11,14 +11,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
 from yiwang.cases import deadlines
 from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CaseStageRecord, State
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.scope import scoped
-from yiwang.core.workcalendar import Light, traffic_light
+from yiwang.core.workcalendar import Light, WorkCalendar, traffic_light
 from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
 
@@ -143,11 +144,13 @@ def capped_count(qs: QuerySet[Case]) -> int:
 
 # ---- search ---------------------------------------------------------------------------------
 
-SORTS = {
+# Cases without a running clock (closed, voided, suspended) sort after the others on
+# both databases (SQLite would put NULLs first, PostgreSQL last).
+SORTS: dict[str, str | OrderBy] = {
     "reported": "-reported_at",
     "-reported": "reported_at",
-    "due": "stage_due_at",
-    "-due": "-stage_due_at",
+    "due": F("stage_due_at").asc(nulls_last=True),
+    "-due": F("stage_due_at").desc(nulls_last=True),
     "number": "number",
 }
 
@@ -211,25 +214,32 @@ def search(user: Any, f: SearchFilters, *, now: datetime | None = None) -> Query
 # ---- presentation helpers -------------------------------------------------------------------
 
 
-def light(case: Case, now: datetime | None = None) -> Light | None:
-    """Green / amber / red for the case's running stage (None when no clock runs)."""
+def light(
+    case: Case, now: datetime | None = None, *, cal: WorkCalendar | None = None
+) -> Light | None:
+    """Green / amber / red for the case's running stage (None when no clock runs).
+
+    List callers pass `cal` fetched once: `deadlines.calendar()` costs a query per call.
+    """
     if case.stage_due_at is None or case.stage_started_at is None or not case.stage_unit:
         return None
     return traffic_light(
         case.stage_started_at,
         case.stage_due_at,
         now or timezone.now(),
-        calendar=deadlines.calendar(),
+        calendar=cal if cal is not None else deadlines.calendar(),
         unit=case.stage_unit,  # type: ignore[arg-type]
     )
 
 
-def record_light(record: CaseStageRecord, now: datetime | None = None) -> Light:
+def record_light(
+    record: CaseStageRecord, now: datetime | None = None, *, cal: WorkCalendar | None = None
+) -> Light:
     return traffic_light(
         record.started_at,
         record.due_at,
         now or timezone.now(),
-        calendar=deadlines.calendar(),
+        calendar=cal if cal is not None else deadlines.calendar(),
         unit=record.limit_unit,  # type: ignore[arg-type]
         finished_at=record.finished_at,
     )
