@@ -26,12 +26,24 @@ def require_service(available: bool, what: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Fixtures create many staff accounts; real PBKDF2 would dominate the suite's run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_grid_index() -> None:
     """Rolled-back test transactions also roll back the "grids" generation counter, so the
     in-process grid index could otherwise match a generation built from another test's grids."""
     from yiwang.geo import index
 
     index.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """PBKDF2 costs ~0.5 s per user on a busy machine; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -50,8 +62,12 @@ def org_tree(root: User, futian: Division) -> dict[str, Division]:
     """Two streets of 福田区 with one community each."""
     make = org_actions.create_division
     return {
-        "street_a": make(root, code="440304001", name="南园街道", level="street", parent_code="440304"),
-        "street_b": make(root, code="440304002", name="园岭街道", level="street", parent_code="440304"),
+        "street_a": make(
+            root, code="440304001", name="南园街道", level="street", parent_code="440304"
+        ),
+        "street_b": make(
+            root, code="440304002", name="园岭街道", level="street", parent_code="440304"
+        ),
         "community_a": make(
             root, code="440304001001", name="南华社区", level="community", parent_code="440304001"
         ),
