@@ -139,7 +139,8 @@ def worklist_counts(user: Any) -> dict[str, int]:
 
 def capped_count(qs: QuerySet[Case]) -> int:
     """Exact up to COUNT_CAP, then COUNT_CAP + 1 (shown as "10000+")."""
-    return qs.order_by()[: COUNT_CAP + 1].count()
+    # Without the list's joins: counting 10,001 rows need not read six other tables.
+    return qs.select_related(None).order_by().values("pk")[: COUNT_CAP + 1].count()
 
 
 # ---- search ---------------------------------------------------------------------------------
@@ -205,7 +206,8 @@ def search(user: Any, f: SearchFilters, *, now: datetime | None = None) -> Query
     if f.overdue:
         qs = qs.filter(stage_due_at__lt=now or timezone.now()).exclude(state__in=list(FINAL_STATES))
     if f.q:
-        qs = qs.filter(Q(title__contains=f.q) | Q(address__contains=f.q))
+        # icontains: the same answer on both databases (LIKE is case-blind on SQLite only).
+        qs = qs.filter(Q(title__icontains=f.q) | Q(address__icontains=f.q))
     if f.sort not in SORTS:
         raise InvalidInput("bad_sort", "不支持的排序方式。", "sort")
     return qs.order_by(SORTS[f.sort], "-id")

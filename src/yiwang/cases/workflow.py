@@ -136,7 +136,7 @@ TRANSITIONS: dict[str, Transition] = {
             holder=Holder.ASSIGNEE,
             inputs=(REASON,),
             saves_previous=True,
-            effects=("clear_assignee",),
+            # The inspector keeps the task: if the void is denied it is theirs to verify again.
         ),
         # 作废
         _t(
@@ -156,6 +156,7 @@ TRANSITIONS: dict[str, Transition] = {
             {R.SHIFT_LEAD},
             inputs=(NOTE,),
             clock=Clock.STOP,
+            effects=("clear_assignee",),
         ),
         _t("deny_void", "驳回作废", {S.VOID_REQUESTED}, PREVIOUS, {R.SHIFT_LEAD}, inputs=(REASON,)),
         _t(

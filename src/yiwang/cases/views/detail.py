@@ -1,21 +1,472 @@
-"""Placeholder: being written."""
+"""Case detail: data, map, photos, timeline with stage clocks, and every move as a form.
 
-from typing import Any
+Each move the user may make now is a form built from the transition table's
+declared inputs. A post goes through `cases.actions.transition`; a refused post
+shows the same page again with the reason next to the field (400), a clear
+"someone else handled it" notice with the current state and the typed text (409),
+or a refusal (403). A case outside the user's scope is 404 on every URL.
+"""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from yiwang.cases import actions, deadlines, engine, queries
+from yiwang.cases.actions import photos as photo_actions
+from yiwang.cases.models import Case, CaseEvent, CasePhoto, CaseStageRecord, State, TimeUnit
+from yiwang.cases.workflow import TRANSITIONS, Input, Transition
+from yiwang.core.errors import ActionError, Conflict, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.workcalendar import Light, WorkCalendar
+from yiwang.org.models import Department, User
+from yiwang.org.roles import Role
+
+# Timeline rows that are not moves of the transition table.
+EVENT_LABELS = {"report": "上报", "photo": "上传照片"}
+LIGHT_COLORS = {Light.GREEN: "#2e7d32", Light.AMBER: "#f59e0b", Light.RED: "#c62828"}
+CONFLICT_MESSAGE = "案卷已被他人处理，请刷新后重试。"
+UNIT_LABELS = {u.value: str(u.label) for u in TimeUnit}
 
 
-def case_page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404
+# ---- forms built from the transition table ------------------------------------------------
 
 
-def transition(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404
+@dataclass
+class Option:
+    value: str
+    label: str
+    selected: bool = False
 
 
-def upload_photo(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404
+@dataclass
+class FieldView:
+    name: str
+    label: str
+    kind: str  # textarea | number | select
+    required: bool
+    value: str = ""
+    options: list[Option] = field(default_factory=list)
+    error: str = ""
 
 
-def photo(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404
+@dataclass
+class FormView:
+    name: str
+    label: str
+    fields: list[FieldView]
+    error: str = ""
+    # Moves that turn a case away (作废, 驳回, 回退, 返工) are drawn apart from the main one,
+    # folded until opened (or until a post of theirs came back with an error).
+    tone: str = "primary"
+    open: bool = False
+
+
+# Moves off the main path (requests, denials, voids, rework): folded under the main move.
+SIDE_MOVES = frozenset(
+    {
+        "request_void",
+        "void",
+        "deny_void",
+        "verify_reject",
+        "request_return",
+        "deny_return",
+        "request_extension",
+        "deny_extension",
+        "request_suspend",
+        "deny_suspend",
+        "check_fail",
+        "rework",
+    }
+)
+
+
+def _path_prefixes(path: str) -> list[str]:
+    """Paths of the division and its ancestors ("440000/", "440000/440300/", …)."""
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def _inspectors(case: Case) -> list[User]:
+    """Active inspectors responsible for the case's place (whose division encloses it)."""
+    return list(
+        User.objects.select_related("division")
+        .filter(
+            is_active=True,
+            role=Role.INSPECTOR,
+            division__path__in=_path_prefixes(case.division_path),
+        )
+        .order_by("-division__path", "display_name", "username")
+    )
+
+
+def _departments(case: Case) -> list[Department]:
+    """Active departments whose division encloses the case (those the engine accepts)."""
+    return list(
+        Department.objects.filter(
+            is_active=True, division__path__in=_path_prefixes(case.division_path)
+        ).order_by("-division__path", "name")
+    )
+
+
+def _field(case: Case, spec: Input, value: str, choices: dict[str, list[Any]]) -> FieldView:
+    view = FieldView(spec.name, spec.label, "textarea", spec.required, value)
+    if spec.kind in ("decimal", "int"):
+        view.kind = "number"
+    elif spec.kind == "choice":
+        view.kind = "select"
+        view.options = [Option(c, UNIT_LABELS.get(c, c), c == value) for c in spec.choices]
+    elif spec.kind == "user":
+        view.kind = "select"
+        # The inspector who reported the case knows the spot best: offered first for checks.
+        value = value or (str(case.reporter_id) if case.reporter_id else "")
+        view.options = [
+            Option(
+                str(u.pk),
+                f"{u}（{u.division.name}）" if u.division else str(u),
+                str(u.pk) == value,
+            )
+            for u in choices["user"]
+        ]
+    elif spec.kind == "department":
+        view.kind = "select"
+        chosen = value or (
+            str(case.suggested_department_id) if case.suggested_department_id else ""
+        )
+        view.options = [
+            Option(
+                str(d.pk),
+                f"{d.name}（建议）" if d.pk == case.suggested_department_id else d.name,
+                str(d.pk) == chosen,
+            )
+            for d in choices["department"]
+        ]
+    return view
+
+
+def _forms(
+    case: Case,
+    allowed: list[Transition],
+    *,
+    failed: str = "",
+    values: dict[str, str] | None = None,
+    error: ActionError | None = None,
+) -> list[FormView]:
+    kinds = {spec.kind for t in allowed for spec in t.inputs}
+    choices: dict[str, list[Any]] = {
+        "user": _inspectors(case) if "user" in kinds else [],
+        "department": _departments(case) if "department" in kinds else [],
+    }
+    forms = []
+    for t in allowed:
+        typed = (values or {}) if t.name == failed else {}
+        fields = [_field(case, spec, typed.get(spec.name, ""), choices) for spec in t.inputs]
+        form = FormView(
+            t.name,
+            t.label,
+            fields,
+            tone="secondary" if t.name in SIDE_MOVES else "primary",
+        )
+        form.open = t.name == failed
+        if t.name == failed and error is not None:
+            named = next((f for f in fields if f.name == error.field), None)
+            if named is not None:
+                named.error = error.message
+            else:
+                form.error = error.message
+        forms.append(form)
+    return forms
+
+
+# ---- timeline and stage clocks ------------------------------------------------------------
+
+
+def _duration(seconds: float, unit: str, cal: WorkCalendar) -> str:
+    """ "1 工作日 3 工作时" / "5 工作时 20 分" / "26 小时 5 分", on the stage's own clock."""
+    minutes = int(max(seconds, 0) // 60)
+    if unit == TimeUnit.WORK_DAYS:
+        per_day = max(cal.work_seconds_per_day // 60, 1)
+        days, rest = divmod(minutes, per_day)
+        hours = rest // 60
+        parts = [f"{days} 工作日"] if days else []
+        if hours or not days:
+            parts.append(f"{hours} 工作时")
+        return " ".join(parts)
+    hours, mins = divmod(minutes, 60)
+    word = "工作时" if unit == TimeUnit.WORK_HOURS else "小时"
+    if word == "小时" and hours >= 24:
+        days, hours = divmod(hours, 24)
+        return f"{days} 天 {hours} 小时" if hours else f"{days} 天"
+    if hours:
+        return f"{hours} {word} {mins} 分" if mins else f"{hours} {word}"
+    return f"{mins} 分"
+
+
+@dataclass
+class StageView:
+    record: CaseStageRecord
+    label: str
+    limit: str
+    elapsed: str
+    light: Light
+    status: str  # 按时 | 超期 | 进行中 | 已超期 | 挂账中
+    overdue: bool
+
+
+def _stages(records: list[CaseStageRecord], cal: WorkCalendar, now: datetime) -> list[StageView]:
+    views = []
+    for r in records:
+        # A suspended stage is judged where its clock stopped.
+        judged = r.finished_at or r.paused_at or now
+        elapsed = cal.elapsed(r.started_at, judged, r.limit_unit)  # type: ignore[arg-type]
+        light = queries.record_light(r, judged, cal=cal)
+        overdue = judged > r.due_at
+        if r.finished_at is not None:
+            status = "超期" if overdue else "按时"
+        elif r.paused_at is not None:
+            status = "挂账中"
+        else:
+            status = "已超期" if overdue else "进行中"
+        views.append(
+            StageView(
+                record=r,
+                label=r.get_stage_display(),
+                limit=deadlines.Limit(r.limit_amount, r.limit_unit).label,
+                elapsed=_duration(elapsed, r.limit_unit, cal),
+                light=light,
+                status=status,
+                overdue=overdue,
+            )
+        )
+    return views
+
+
+@dataclass
+class EventView:
+    event: CaseEvent
+    label: str
+    actor: str
+    role: str
+    states: str  # "待派遣 → 待接收", empty when the state stayed
+    details: list[str]
+
+
+def _event_details(event: CaseEvent) -> list[str]:
+    data = event.data or {}
+    details = []
+    if data.get("department"):
+        details.append(f"处置部门：{data['department']}")
+        if data.get("overrode_suggestion"):
+            details.append("（未采用建议部门）")
+    if data.get("inspector"):
+        details.append(f"监督员：{data['inspector']}")
+    if data.get("amount") and data.get("unit"):
+        details.append(f"申请延长 {data['amount']} {UNIT_LABELS.get(data['unit'], data['unit'])}")
+    if data.get("new_due"):
+        new_due = timezone.localtime(datetime.fromisoformat(data["new_due"]))
+        details.append(f"新时限 {new_due:%Y-%m-%d %H:%M}")
+    if event.transition == "photo" and data.get("phase"):
+        details.append(str(CasePhoto.Phase(data["phase"]).label))
+    return details
+
+
+def _state_change(event: CaseEvent) -> str:
+    if not event.from_state or event.from_state == event.to_state:
+        return ""
+    return f"{State(event.from_state).label} → {State(event.to_state).label}"
+
+
+def _events(events: list[CaseEvent]) -> list[EventView]:
+    views = []
+    for e in events:
+        t = TRANSITIONS.get(e.transition)
+        views.append(
+            EventView(
+                event=e,
+                label=t.label if t else EVENT_LABELS.get(e.transition, e.transition),
+                actor=str(e.actor) if e.actor else "系统",
+                role=e.actor.role_label if e.actor else "",
+                states=_state_change(e),
+                details=_event_details(e),
+            )
+        )
+    return views
+
+
+# ---- the page -----------------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _case_or_404(user: User, number: str) -> Case:
+    try:
+        return queries.case_detail(user, number)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _photo_phases(user: User, case: Case) -> list[tuple[str, str]]:
+    """The photo phases this user may add to this case now."""
+    if case.state in ("closed", "voided"):
+        return []
+    phases = []
+    for value, label in CasePhoto.Phase.choices:
+        try:
+            photo_actions._check_uploader(user, case, value)
+        except PermissionDenied:
+            continue
+        phases.append((value, str(label)))
+    return phases
+
+
+def _page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    status: int = 200,
+    failed: str = "",
+    values: dict[str, str] | None = None,
+    error: ActionError | None = None,
+    notice: str = "",
+    photo_error: str = "",
+) -> HttpResponse:
+    user = _user(request)
+    now = timezone.now()
+    cal = deadlines.calendar()
+    light = queries.light(case, now, cal=cal)
+    allowed = engine.allowed_transitions(user, case)
+    forms = _forms(case, allowed, failed=failed, values=values, error=error)
+    photos = list(CasePhoto.objects.filter(case=case).order_by("phase", "id"))
+    map_data = {
+        "point": [case.lat, case.lon],
+        "grid": {"type": "Feature", "geometry": case.grid.geometry, "properties": {}},
+        "tileUrl": settings.TILE_URL,
+        "color": LIGHT_COLORS.get(light, "#1565c0") if light else "#1565c0",
+    }
+    # What the user wrote by hand (not picked from a list) is shown back on a conflict.
+    typed = [
+        (spec.label, (values or {}).get(spec.name, ""))
+        for spec in (TRANSITIONS[failed].inputs if failed in TRANSITIONS else ())
+        if spec.kind in ("text", "decimal") and (values or {}).get(spec.name, "").strip()
+    ]
+    context = {
+        "case": case,
+        "light": light,
+        "contact_phone": queries.contact_phone_for(user, case),
+        "pending": _pending_request(case),
+        "events": _events(queries.timeline(user, case.number)),
+        "stages": _stages(queries.stage_records(case), cal, now),
+        "forms": forms,
+        # The main moves first: on a phone they are the ones within thumb reach.
+        "main_forms": [f for f in forms if f.tone == "primary"],
+        "side_forms": [f for f in forms if f.tone != "primary"],
+        "read_only": not allowed,
+        "photos_before": [p for p in photos if p.phase == CasePhoto.Phase.BEFORE],
+        "photos_after": [p for p in photos if p.phase == CasePhoto.Phase.AFTER],
+        "photo_phases": _photo_phases(user, case),
+        "photo_error": photo_error,
+        "map_data": map_data,
+        "notice": notice,
+        "conflict_message": CONFLICT_MESSAGE,
+        "typed": typed,
+        "error": error if error is not None and not failed else None,
+    }
+    return render(request, "cases/detail.html", context, status=status)
+
+
+def _pending_request(case: Case) -> str:
+    request = case.pending_request or {}
+    if request.get("kind") == "extension":
+        return f"申请延长 {request.get('amount')} {UNIT_LABELS.get(request.get('unit', ''), '')}"
+    return ""
+
+
+@login_required
+@require_GET
+def case_page(request: HttpRequest, number: str) -> HttpResponse:
+    return _page(request, _case_or_404(_user(request), number))
+
+
+def _success_message(t: Transition, case: Case) -> str:
+    if t.name == "dispatch" and case.department is not None:
+        return f"已派遣至 {case.department.name}"
+    if t.name in ("send_verify", "send_check") and case.assignee is not None:
+        return f"已{t.label}给 {case.assignee}"
+    return f"{t.label}：已完成，案卷当前状态为“{case.get_state_display()}”。"
+
+
+@login_required
+@require_POST
+def transition(request: HttpRequest, number: str, name: str) -> HttpResponse:
+    user = _user(request)
+    t = TRANSITIONS.get(name)
+    if t is None:
+        raise Http404("未知的操作。")
+    values = {spec.name: request.POST.get(spec.name, "") for spec in t.inputs}
+    raw_version = request.POST.get("version", "")
+    version = int(raw_version) if raw_version.isdigit() else None
+    try:
+        case = actions.transition(user, number, name, version=version, inputs=values)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Conflict as exc:
+        # Show the case as it is now; the typed text is kept on the page.
+        current = _case_or_404(user, number)
+        return _page(request, current, status=409, failed=name, values=values, notice=exc.message)
+    except PermissionDenied as exc:
+        current = _case_or_404(user, number)
+        return _page(request, current, status=403, error=exc)
+    except ActionError as exc:
+        current = _case_or_404(user, number)
+        return _page(request, current, status=400, failed=name, values=values, error=exc)
+    messages.success(request, _success_message(t, case))
+    return redirect("cases:detail", number=case.number)
+
+
+@login_required
+@require_POST
+def upload_photo(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise InvalidInput("required", "请选择要上传的照片。", "file")
+        photo_actions.add_photo(
+            user,
+            number,
+            phase=request.POST.get("phase", ""),
+            filename=upload.name or "",
+            content=upload.read(),
+            content_type=upload.content_type or "",
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ActionError as exc:
+        current = _case_or_404(user, number)
+        return _page(request, current, status=exc.status, photo_error=exc.message)
+    messages.success(request, "照片已上传。")
+    return redirect("cases:detail", number=number)
+
+
+@login_required
+@require_GET
+def photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
+    case = _case_or_404(_user(request), number)
+    found = CasePhoto.objects.filter(case=case, pk=photo_id).first()
+    if found is None:
+        raise Http404("照片不存在。")
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    # Photos of a case are private: no shared cache may keep them.
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

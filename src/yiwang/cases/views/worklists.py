@@ -1,13 +1,141 @@
-"""Placeholder: being written."""
+"""工作台: the signed-in user's worklists, with counts, traffic lights and countdowns.
 
-from typing import Any
+The workbench and one worklist share the same body (`_w_body.html`): the list
+cards with their counts and the chosen list. HTMX swaps that body when a card,
+a sort link or a page link is clicked, and refreshes it every minute.
+"""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from yiwang.cases import deadlines, queries
+from yiwang.cases.models import Case
+from yiwang.core.errors import NotFound
+from yiwang.core.workcalendar import Light, WorkCalendar
+from yiwang.org.models import User
+from yiwang.org.roles import Role
+from yiwang.web.lists import paginate
+
+# Sort keys of a worklist: the most urgent first by default.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "due": (F("stage_due_at").asc(nulls_last=True), "id"),
+    "reported": ("-reported_at", "-id"),
+}
+SORT_LABELS = {"due": "按时限", "reported": "按上报时间"}
+DEFAULT_SORT = "due"
+# Handlers race the clock on every row; the others see the due time and the light.
+COUNTDOWN_ROLES = frozenset({Role.HANDLER})
 
 
-def workbench(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404
+def remaining_text(seconds: float) -> str:
+    """ "剩余 3小时12分" / "已超期 2小时" (wall-clock time to the due moment)."""
+    overdue = seconds < 0
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        amount = f"{days}天{hours}小时" if hours else f"{days}天"
+    elif hours:
+        amount = f"{hours}小时{mins}分" if mins else f"{hours}小时"
+    else:
+        amount = f"{mins}分"
+    return f"已超期 {amount}" if overdue else f"剩余 {amount}"
 
 
-def worklist_page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404
+@dataclass(frozen=True)
+class Row:
+    case: Case
+    light: Light | None
+    countdown: str
+
+
+def _rows(cases: list[Case], now: datetime, cal: WorkCalendar, countdown: bool) -> list[Row]:
+    rows = []
+    for case in cases:
+        text = ""
+        if countdown and case.stage_due_at is not None:
+            text = remaining_text((case.stage_due_at - now).total_seconds())
+        rows.append(Row(case, queries.light(case, now, cal=cal), text))
+    return rows
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    """An HTMX swap of the body only (a history restore wants the whole page)."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+
+
+def _list_query(qs: QuerySet[Case], sort: str) -> QuerySet[Case]:
+    # The grid outline is not shown in lists; it can be kilobytes per row.
+    return qs.defer("grid__geometry", "description", "pending_request").order_by(*SORTS[sort])
+
+
+def _body_context(request: HttpRequest, user: User, key: str | None) -> dict[str, Any]:
+    lists = queries.worklists_for(user)
+    counts = queries.worklist_counts(user)
+    cards = [{"key": w.key, "label": w.label, "count": counts.get(w.key, 0)} for w in lists]
+    if key is None and lists:
+        # The workbench opens on the first list with work in it.
+        key = next((w.key for w in lists if counts.get(w.key)), lists[0].key)
+    context: dict[str, Any] = {
+        "cards": cards,
+        "current": None,
+        "count_cap": queries.COUNT_CAP,
+        "read_only": user.role == Role.LEADER,
+    }
+    if key is None:
+        return context
+    try:
+        qs = queries.worklist(user, key)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    page: Page = paginate(request, _list_query(qs, sort))
+    now = timezone.now()
+    countdown = user.role in COUNTDOWN_ROLES
+    url = reverse("cases:worklist", args=[key])
+    context.update(
+        current=queries.WORKLISTS_BY_KEY[key],
+        page=page,
+        rows=_rows(list(page.object_list), now, deadlines.calendar(), countdown),
+        countdown=countdown,
+        sort=sort,
+        sorts=[{"key": k, "label": v, "url": f"{url}?sort={k}"} for k, v in SORT_LABELS.items()],
+        list_url=url,
+        page_url=f"{url}?{urlencode({'sort': sort})}&page=",
+        refresh_url=f"{url}?{urlencode({'sort': sort, 'page': page.number})}",
+    )
+    return context
+
+
+def _render(request: HttpRequest, template: str, key: str | None) -> HttpResponse:
+    user = cast(User, request.user)
+    context = _body_context(request, user, key)
+    if _is_fragment(request):
+        return render(request, "cases/_w_body.html", context)
+    return render(request, template, context)
+
+
+@login_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    return _render(request, "cases/workbench.html", None)
+
+
+@login_required
+def worklist_page(request: HttpRequest, key: str) -> HttpResponse:
+    return _render(request, "cases/worklist.html", key)

@@ -1,0 +1,143 @@
+"""Two people acting on the same case at the same moment: exactly one wins.
+
+Real threads and real commits (transaction=True); each thread has its own
+database connection, closed when it ends. Runs on SQLite (WAL + IMMEDIATE
+transactions) and on PostgreSQL (row lock + conditional version bump).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from case_steps import Loop, local, reload
+from case_support import City
+
+from yiwang.cases import actions
+from yiwang.cases.models import Case, CaseEvent, State
+from yiwang.core.errors import Conflict
+from yiwang.org.models import User
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Start all jobs at the same instant; each result is a return value or an ActionError."""
+    from django.db import connection
+
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = jobs[i]()
+        except Exception as exc:  # an ActionError is an outcome; anything else fails the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+def test_two_dispatchers_dispatch_the_same_case_at_once(city: City, make_user: Any) -> None:
+    loop = Loop(city)
+    first = city.users["dispatcher"]
+    second = make_user("dispatcher", "440304")
+    for _ in range(3):
+        case = loop.drive("pending_dispatch")
+        version = case.version
+
+        def dispatch(
+            user: User, department_id: int, number: str = case.number, version: int = version
+        ) -> Case:
+            return actions.transition(
+                user,
+                number,
+                "dispatch",
+                version=version,
+                inputs={"department_id": department_id},
+            )
+
+        results = run_together(
+            [
+                lambda: dispatch(first, city.municipal.pk),
+                lambda: dispatch(second, city.office_a.pk),
+            ]
+        )
+        wins = [r for r in results if isinstance(r, Case)]
+        losses = [r for r in results if isinstance(r, Conflict)]
+        assert (len(wins), len(losses)) == (1, 1), results
+        assert losses[0].code == "stale_version"
+
+        stored = reload(case)
+        winner_department = wins[0].department_id
+        assert (stored.state, stored.version, stored.department_id) == (
+            State.DISPATCHED,
+            version + 1,
+            winner_department,
+        )
+        events = CaseEvent.objects.filter(case=case, transition="dispatch")
+        assert events.count() == 1
+        winner = first if winner_department == city.municipal.pk else second
+        assert events.get().actor_id == winner.pk
+
+
+def test_handler_and_dispatcher_race_on_a_return_request(city: City) -> None:
+    loop = Loop(city)
+    case = loop.drive("return_requested")
+    version = case.version
+    u = city.users
+    results = run_together(
+        [
+            lambda: actions.transition(
+                u["dispatcher"], case.number, "approve_return", version=version
+            ),
+            lambda: actions.transition(
+                u["dispatcher"], case.number, "deny_return", version=version, inputs={"note": "否"}
+            ),
+        ]
+    )
+    assert sum(isinstance(r, Case) for r in results) == 1, results
+    assert sum(isinstance(r, Conflict) for r in results) == 1, results
+    stored = reload(case)
+    assert stored.version == version + 1
+    assert stored.state in (State.PENDING_DISPATCH, State.HANDLING)
+    assert CaseEvent.objects.filter(case=case).count() == 7  # report, five moves, the winner
+
+
+def test_simultaneous_reports_get_distinct_consecutive_numbers(city: City, make_user: Any) -> None:
+    now = local(2026, 3, 2, 9)
+    inspectors = [city.users["inspector"], *(make_user("inspector", "440304001") for _ in range(3))]
+    reports = [
+        [
+            actions.Report(
+                kind="matter",
+                type_code="06001",
+                title=f"同时上报{i}-{j}",
+                lon=114.051,
+                lat=22.541,
+            )
+            for j in range(3)
+        ]
+        for i in range(len(inspectors))
+    ]
+
+    def job(user: User, batch: list[actions.Report]) -> Callable[[], list[Case]]:
+        return lambda: actions.report_cases(user, batch, now=now)
+
+    results = run_together(
+        [job(user, batch) for user, batch in zip(inspectors, reports, strict=True)]
+    )
+    assert all(isinstance(r, list) for r in results), results
+    numbers = sorted(c.number for batch in results for c in batch)
+    assert numbers == [f"S0600120260302{n:05d}" for n in range(1, 13)]
+    assert Case.objects.count() == 12
