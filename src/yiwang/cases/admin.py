@@ -20,6 +20,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.cases import deadlines, queries
@@ -204,6 +205,20 @@ class TimeLimitForm(ActorForm):
         return data
 
 
+def _applies_to(obj: TimeLimit | RoutingRule) -> str:
+    """The type, major class or kind a limit or a rule is keyed on ("" when it covers all)."""
+    if obj.type is not None:
+        return gettext("小类 %(code)s %(name)s") % {"code": obj.type.code, "name": obj.type.name}
+    if obj.major_code:
+        return gettext("%(kind)s大类 %(code)s") % {
+            "kind": Kind(obj.kind).label,
+            "code": obj.major_code,
+        }
+    if obj.kind:
+        return gettext("全部%(kind)s") % {"kind": Kind(obj.kind).label}
+    return ""
+
+
 @admin.register(TimeLimit)
 class TimeLimitAdmin(ReferenceAdmin):
     form = TimeLimitForm
@@ -216,13 +231,7 @@ class TimeLimitAdmin(ReferenceAdmin):
 
     @admin.display(description=_("适用范围"))
     def applies_to(self, obj: TimeLimit) -> str:
-        if obj.type is not None:
-            return f"小类 {obj.type.code} {obj.type.name}"
-        if obj.major_code:
-            return f"{Kind(obj.kind).label}大类 {obj.major_code}"
-        if obj.kind:
-            return f"全部{Kind(obj.kind).label}"
-        return "全部类型（默认）"
+        return _applies_to(obj) or gettext("全部类型（默认）")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The key names the row; change only the limit, add a new row for another key.
@@ -246,7 +255,7 @@ class TimeLimitAdmin(ReferenceAdmin):
         if kept:
             protected = [
                 f"{self.applies_to(o)}／{o.get_urgency_display()}／{o.get_stage_display()}"
-                "（默认时限，保证每个类型都有时限，不能删除）"
+                + gettext("（默认时限，保证每个类型都有时限，不能删除）")
                 for o in kept
             ]
             return [], {}, set(), protected
@@ -323,13 +332,7 @@ class RoutingRuleAdmin(ReferenceAdmin):
 
     @admin.display(description=_("适用类型"))
     def applies_to(self, obj: RoutingRule) -> str:
-        if obj.type is not None:
-            return f"小类 {obj.type.code} {obj.type.name}"
-        if obj.major_code:
-            return f"{Kind(obj.kind).label}大类 {obj.major_code}"
-        if obj.kind:
-            return f"全部{Kind(obj.kind).label}"
-        return "全部类型"
+        return _applies_to(obj) or gettext("全部类型")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RoutingRule]:
         return scoped(super().get_queryset(request), request.user, "division__path")
@@ -388,6 +391,17 @@ class CalendarDayForm(ActorForm):
         return data
 
 
+WEEKDAYS = (
+    pgettext_lazy("weekday", "一"),
+    pgettext_lazy("weekday", "二"),
+    pgettext_lazy("weekday", "三"),
+    pgettext_lazy("weekday", "四"),
+    pgettext_lazy("weekday", "五"),
+    pgettext_lazy("weekday", "六"),
+    pgettext_lazy("weekday", "日"),
+)
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(ReferenceAdmin):
     form = CalendarDayForm
@@ -399,7 +413,7 @@ class CalendarDayAdmin(ReferenceAdmin):
 
     @admin.display(description=_("星期"))
     def weekday(self, obj: CalendarDay) -> str:
-        return "一二三四五六日"[obj.date.weekday()]
+        return str(WEEKDAYS[obj.date.weekday()])
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [] if obj is None else ["date"]

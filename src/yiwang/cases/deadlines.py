@@ -12,6 +12,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from yiwang.cases.models import CalendarDay, CalendarYear, Stage, TimeLimit, TimeUnit, Urgency
 from yiwang.catalog.models import ObjectType
 from yiwang.core import generations
@@ -118,7 +120,8 @@ def calendar_warnings(today: date | None = None) -> list[str]:
     years = [today.year] + ([today.year + 1] if today.month == 12 else [])
     known = calendar().years_with_data
     return [
-        f"{year} 年节假日数据尚未维护，工作时按周一至周五计算，请在“节假日与调休”中维护。"
+        gettext("%(year)s 年节假日数据尚未维护，工作时按周一至周五计算，请在“节假日与调休”中维护。")
+        % {"year": year}
         for year in years
         if year not in known
     ]

@@ -14,12 +14,15 @@ from zoneinfo import ZoneInfo
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from yiwang.cases import deadlines
 from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CaseStageRecord, State
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.scope import scoped
 from yiwang.core.workcalendar import Light, WorkCalendar, traffic_light
+from yiwang.geo.models import UnitGrid
+from yiwang.org.models import Division
 from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
 
@@ -65,48 +68,89 @@ class Worklist:
     mine: str = ""  # "assignee": tasks given to me; "department": my department's cases
 
 
+# Labels are plain str; gettext_noop lists them for makemessages, the pages translate them.
 WORKLISTS: tuple[Worklist, ...] = (
-    Worklist("to_accept", "待受理", frozenset({Role.OPERATOR}), (State.REPORTED,)),
-    Worklist("to_send_verify", "待派发核实", frozenset({Role.OPERATOR}), (State.PENDING_VERIFY,)),
-    Worklist("to_send_check", "待派发核查", frozenset({Role.OPERATOR}), (State.HANDLED,)),
-    Worklist("to_register", "待立案", frozenset({Role.SHIFT_LEAD}), (State.PENDING_REGISTER,)),
-    Worklist("to_close", "待结案", frozenset({Role.SHIFT_LEAD}), (State.PENDING_CLOSE,)),
-    Worklist("void_requests", "作废审批", frozenset({Role.SHIFT_LEAD}), (State.VOID_REQUESTED,)),
-    Worklist("to_dispatch", "待派遣", frozenset({Role.DISPATCHER}), (State.PENDING_DISPATCH,)),
+    Worklist("to_accept", gettext_noop("待受理"), frozenset({Role.OPERATOR}), (State.REPORTED,)),
     Worklist(
-        "return_requests", "回退审批", frozenset({Role.DISPATCHER}), (State.RETURN_REQUESTED,)
+        "to_send_verify",
+        gettext_noop("待派发核实"),
+        frozenset({Role.OPERATOR}),
+        (State.PENDING_VERIFY,),
+    ),
+    Worklist(
+        "to_send_check", gettext_noop("待派发核查"), frozenset({Role.OPERATOR}), (State.HANDLED,)
+    ),
+    Worklist(
+        "to_register",
+        gettext_noop("待立案"),
+        frozenset({Role.SHIFT_LEAD}),
+        (State.PENDING_REGISTER,),
+    ),
+    Worklist(
+        "to_close", gettext_noop("待结案"), frozenset({Role.SHIFT_LEAD}), (State.PENDING_CLOSE,)
+    ),
+    Worklist(
+        "void_requests",
+        gettext_noop("作废审批"),
+        frozenset({Role.SHIFT_LEAD}),
+        (State.VOID_REQUESTED,),
+    ),
+    Worklist(
+        "to_dispatch",
+        gettext_noop("待派遣"),
+        frozenset({Role.DISPATCHER}),
+        (State.PENDING_DISPATCH,),
+    ),
+    Worklist(
+        "return_requests",
+        gettext_noop("回退审批"),
+        frozenset({Role.DISPATCHER}),
+        (State.RETURN_REQUESTED,),
     ),
     Worklist(
         "extension_requests",
-        "延期审批",
+        gettext_noop("延期审批"),
         frozenset({Role.DISPATCHER}),
         (State.EXTENSION_REQUESTED,),
     ),
     Worklist(
-        "suspend_requests", "挂账审批", frozenset({Role.DISPATCHER}), (State.SUSPEND_REQUESTED,)
+        "suspend_requests",
+        gettext_noop("挂账审批"),
+        frozenset({Role.DISPATCHER}),
+        (State.SUSPEND_REQUESTED,),
     ),
-    Worklist("suspended", "已挂账", frozenset({Role.DISPATCHER}), (State.SUSPENDED,)),
+    Worklist("suspended", gettext_noop("已挂账"), frozenset({Role.DISPATCHER}), (State.SUSPENDED,)),
     Worklist(
         "to_handle",
-        "待处置",
+        gettext_noop("待处置"),
         frozenset({Role.HANDLER}),
         (State.DISPATCHED, State.HANDLING),
         mine="department",
     ),
     Worklist(
         "my_requests",
-        "待审批申请",
+        gettext_noop("待审批申请"),
         frozenset({Role.HANDLER}),
         (State.RETURN_REQUESTED, State.EXTENSION_REQUESTED, State.SUSPEND_REQUESTED),
         mine="department",
     ),
     Worklist(
-        "verify_tasks", "核实任务", frozenset({Role.INSPECTOR}), (State.VERIFYING,), "assignee"
+        "verify_tasks",
+        gettext_noop("核实任务"),
+        frozenset({Role.INSPECTOR}),
+        (State.VERIFYING,),
+        "assignee",
     ),
-    Worklist("check_tasks", "核查任务", frozenset({Role.INSPECTOR}), (State.CHECKING,), "assignee"),
+    Worklist(
+        "check_tasks",
+        gettext_noop("核查任务"),
+        frozenset({Role.INSPECTOR}),
+        (State.CHECKING,),
+        "assignee",
+    ),
     Worklist(
         "open_cases",
-        "在办案卷",
+        gettext_noop("在办案卷"),
         frozenset({Role.LEADER}),
         tuple(s for s in State.values if s not in FINAL_STATES),
     ),
@@ -177,6 +221,11 @@ def _local_midnight(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=SHANGHAI)
 
 
+def _id_of(model: Any, code: str) -> int | None:
+    """The row id for a code; None (matching nothing) for an unknown code."""
+    return model.objects.filter(code=code).values_list("pk", flat=True).first()  # type: ignore[no-any-return]
+
+
 def search(user: Any, f: SearchFilters, *, now: datetime | None = None) -> QuerySet[Case]:
     qs = cases(user)
     if f.number:
@@ -189,10 +238,12 @@ def search(user: Any, f: SearchFilters, *, now: datetime | None = None) -> Query
         if f.state not in State.values:
             raise InvalidInput("bad_state", f"未知的状态：{f.state}", "state")
         qs = qs.filter(state=f.state)
+    # Codes are resolved to ids first so the planner sees the real value (and its row
+    # count) instead of a join, and can walk the (street, state, reported_at) index.
     if f.grid:
-        qs = qs.filter(grid__code=f.grid)
+        qs = qs.filter(grid_id=_id_of(UnitGrid, f.grid))
     if f.street:
-        qs = qs.filter(street__code=f.street)
+        qs = qs.filter(street_id=_id_of(Division, f.street))
     if f.department:
         qs = qs.filter(department_id=f.department)
     if f.source:

@@ -10,9 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from django.utils.translation import gettext_noop
+
 from yiwang.cases.models import Stage, State
 from yiwang.org.roles import Role
 
+# Labels stay plain Chinese str (engine messages, the API); gettext_noop only lists them
+# for makemessages, and the pages translate them when they show them.
 PREVIOUS = "previous"  # target meaning: back to the state saved when the request was made
 
 
@@ -64,10 +68,10 @@ class Transition:
         return self.event or f"case.{self.name}"
 
 
-NOTE = Input("note", "意见", required=False)
-REASON = Input("note", "理由", required=True)
-INSPECTOR = Input("inspector_id", "监督员", kind="user")
-DEPARTMENT = Input("department_id", "处置部门", kind="department")
+NOTE = Input("note", gettext_noop("意见"), required=False)
+REASON = Input("note", gettext_noop("理由"), required=True)
+INSPECTOR = Input("inspector_id", gettext_noop("监督员"), kind="user")
+DEPARTMENT = Input("department_id", gettext_noop("处置部门"), kind="department")
 
 S = State
 R = Role
@@ -85,7 +89,7 @@ TRANSITIONS: dict[str, Transition] = {
         # 受理
         _t(
             "accept",
-            "受理",
+            gettext_noop("受理"),
             {S.REPORTED},
             S.PENDING_REGISTER,
             {R.OPERATOR},
@@ -96,7 +100,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "to_verify",
-            "受理并待核实",
+            gettext_noop("受理并待核实"),
             {S.REPORTED},
             S.PENDING_VERIFY,
             {R.OPERATOR},
@@ -107,7 +111,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "send_verify",
-            "派发核实",
+            gettext_noop("派发核实"),
             {S.PENDING_VERIFY},
             S.VERIFYING,
             {R.OPERATOR},
@@ -117,7 +121,7 @@ TRANSITIONS: dict[str, Transition] = {
         # 核实
         _t(
             "verify_confirm",
-            "核实属实",
+            gettext_noop("核实属实"),
             {S.VERIFYING},
             S.PENDING_REGISTER,
             {R.INSPECTOR},
@@ -129,7 +133,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "verify_reject",
-            "核实不属实",
+            gettext_noop("核实不属实"),
             {S.VERIFYING},
             S.VOID_REQUESTED,
             {R.INSPECTOR},
@@ -141,7 +145,7 @@ TRANSITIONS: dict[str, Transition] = {
         # 作废
         _t(
             "request_void",
-            "申请作废",
+            gettext_noop("申请作废"),
             {S.REPORTED, S.PENDING_VERIFY, S.PENDING_REGISTER},
             S.VOID_REQUESTED,
             {R.OPERATOR},
@@ -150,7 +154,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "approve_void",
-            "批准作废",
+            gettext_noop("批准作废"),
             {S.VOID_REQUESTED},
             S.VOIDED,
             {R.SHIFT_LEAD},
@@ -161,7 +165,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("deny_void", "驳回作废", {S.VOID_REQUESTED}, PREVIOUS, {R.SHIFT_LEAD}, inputs=(REASON,)),
         _t(
             "void",
-            "作废",
+            gettext_noop("作废"),
             {S.REPORTED, S.PENDING_REGISTER},
             S.VOIDED,
             {R.SHIFT_LEAD},
@@ -171,7 +175,7 @@ TRANSITIONS: dict[str, Transition] = {
         # 立案
         _t(
             "register",
-            "立案",
+            gettext_noop("立案"),
             {S.PENDING_REGISTER},
             S.PENDING_DISPATCH,
             {R.SHIFT_LEAD},
@@ -183,7 +187,7 @@ TRANSITIONS: dict[str, Transition] = {
         # 派遣
         _t(
             "dispatch",
-            "派遣",
+            gettext_noop("派遣"),
             {S.PENDING_DISPATCH},
             S.DISPATCHED,
             {R.DISPATCHER},
@@ -195,7 +199,7 @@ TRANSITIONS: dict[str, Transition] = {
         # 处置
         _t(
             "accept_task",
-            "接收任务",
+            gettext_noop("接收任务"),
             {S.DISPATCHED},
             S.HANDLING,
             {R.HANDLER},
@@ -205,7 +209,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "request_return",
-            "申请回退",
+            gettext_noop("申请回退"),
             {S.DISPATCHED, S.HANDLING},
             S.RETURN_REQUESTED,
             {R.HANDLER},
@@ -215,7 +219,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "approve_return",
-            "同意回退",
+            gettext_noop("同意回退"),
             {S.RETURN_REQUESTED},
             S.PENDING_DISPATCH,
             {R.DISPATCHER},
@@ -227,7 +231,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "deny_return",
-            "驳回回退",
+            gettext_noop("驳回回退"),
             {S.RETURN_REQUESTED},
             PREVIOUS,
             {R.DISPATCHER},
@@ -235,14 +239,19 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "request_extension",
-            "申请延期",
+            gettext_noop("申请延期"),
             {S.HANDLING},
             S.EXTENSION_REQUESTED,
             {R.HANDLER},
             holder=Holder.DEPARTMENT,
             inputs=(
-                Input("amount", "延长时限", kind="decimal"),
-                Input("unit", "单位", kind="choice", choices=("hours", "work_hours", "work_days")),
+                Input("amount", gettext_noop("延长时限"), kind="decimal"),
+                Input(
+                    "unit",
+                    gettext_noop("单位"),
+                    kind="choice",
+                    choices=("hours", "work_hours", "work_days"),
+                ),
                 REASON,
             ),
             saves_previous=True,
@@ -250,7 +259,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "approve_extension",
-            "批准延期",
+            gettext_noop("批准延期"),
             {S.EXTENSION_REQUESTED},
             PREVIOUS,
             {R.DISPATCHER},
@@ -260,7 +269,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "deny_extension",
-            "驳回延期",
+            gettext_noop("驳回延期"),
             {S.EXTENSION_REQUESTED},
             PREVIOUS,
             {R.DISPATCHER},
@@ -269,7 +278,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "request_suspend",
-            "申请挂账",
+            gettext_noop("申请挂账"),
             {S.HANDLING},
             S.SUSPEND_REQUESTED,
             {R.HANDLER},
@@ -279,7 +288,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "approve_suspend",
-            "批准挂账",
+            gettext_noop("批准挂账"),
             {S.SUSPEND_REQUESTED},
             S.SUSPENDED,
             {R.DISPATCHER},
@@ -288,7 +297,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "deny_suspend",
-            "驳回挂账",
+            gettext_noop("驳回挂账"),
             {S.SUSPEND_REQUESTED},
             PREVIOUS,
             {R.DISPATCHER},
@@ -296,7 +305,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "resume",
-            "恢复",
+            gettext_noop("恢复"),
             {S.SUSPENDED},
             S.HANDLING,
             {R.DISPATCHER},
@@ -305,12 +314,12 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "finish",
-            "处置完毕",
+            gettext_noop("处置完毕"),
             {S.HANDLING},
             S.HANDLED,
             {R.HANDLER},
             holder=Holder.DEPARTMENT,
-            inputs=(Input("result", "处置结果"),),
+            inputs=(Input("result", gettext_noop("处置结果")),),
             clock=Clock.START,
             stage=Stage.CHECK,
             effects=("store_result", "mark_handled"),
@@ -318,7 +327,7 @@ TRANSITIONS: dict[str, Transition] = {
         # 核查
         _t(
             "send_check",
-            "派发核查",
+            gettext_noop("派发核查"),
             {S.HANDLED},
             S.CHECKING,
             {R.OPERATOR},
@@ -327,7 +336,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "check_pass",
-            "核查通过",
+            gettext_noop("核查通过"),
             {S.CHECKING},
             S.PENDING_CLOSE,
             {R.INSPECTOR},
@@ -339,7 +348,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "check_fail",
-            "核查不通过（返工）",
+            gettext_noop("核查不通过（返工）"),
             {S.CHECKING},
             S.DISPATCHED,
             {R.INSPECTOR},
@@ -353,7 +362,7 @@ TRANSITIONS: dict[str, Transition] = {
         # 结案
         _t(
             "close",
-            "结案",
+            gettext_noop("结案"),
             {S.PENDING_CLOSE},
             S.CLOSED,
             {R.SHIFT_LEAD},
@@ -363,7 +372,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "rework",
-            "返工",
+            gettext_noop("返工"),
             {S.PENDING_CLOSE},
             S.DISPATCHED,
             {R.SHIFT_LEAD},
@@ -375,12 +384,12 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "self_close",
-            "自处理结案",
+            gettext_noop("自处理结案"),
             {S.REPORTED},
             S.CLOSED,
             {R.INSPECTOR},
             holder=Holder.REPORTER,
-            inputs=(Input("result", "处置结果"),),
+            inputs=(Input("result", gettext_noop("处置结果")),),
             clock=Clock.STOP,
             guards=("self_handle_type",),
             effects=("store_result", "mark_closed"),

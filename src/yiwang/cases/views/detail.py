@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from yiwang.cases import actions, deadlines, engine, queries
@@ -31,10 +32,14 @@ from yiwang.org.models import Department, User
 from yiwang.org.roles import Role
 
 # Timeline rows that are not moves of the transition table.
-EVENT_LABELS = {"report": "上报", "photo": "上传照片"}
+EVENT_LABELS = {"report": gettext_noop("上报"), "photo": gettext_noop("上传照片")}
 LIGHT_COLORS = {Light.GREEN: "#2e7d32", Light.AMBER: "#f59e0b", Light.RED: "#c62828"}
-CONFLICT_MESSAGE = "案卷已被他人处理，请刷新后重试。"
-UNIT_LABELS = {u.value: str(u.label) for u in TimeUnit}
+CONFLICT_MESSAGE = gettext_noop("案卷已被他人处理，请刷新后重试。")
+
+
+def _unit_label(value: str) -> str:
+    """A time unit's name in the active language ("" or the raw value when unknown)."""
+    return str(TimeUnit(value).label) if value in TimeUnit.values else value
 
 
 # ---- forms built from the transition table ------------------------------------------------
@@ -118,12 +123,12 @@ def _departments(case: Case) -> list[Department]:
 
 
 def _field(case: Case, spec: Input, value: str, choices: dict[str, list[Any]]) -> FieldView:
-    view = FieldView(spec.name, spec.label, "textarea", spec.required, value)
+    view = FieldView(spec.name, gettext(spec.label), "textarea", spec.required, value)
     if spec.kind in ("decimal", "int"):
         view.kind = "number"
     elif spec.kind == "choice":
         view.kind = "select"
-        view.options = [Option(c, UNIT_LABELS.get(c, c), c == value) for c in spec.choices]
+        view.options = [Option(c, _unit_label(c), c == value) for c in spec.choices]
     elif spec.kind == "user":
         view.kind = "select"
         # The inspector who reported the case knows the spot best: offered first for checks.
@@ -131,7 +136,9 @@ def _field(case: Case, spec: Input, value: str, choices: dict[str, list[Any]]) -
         view.options = [
             Option(
                 str(u.pk),
-                f"{u}（{u.division.name}）" if u.division else str(u),
+                gettext("%(user)s（%(division)s）") % {"user": u, "division": u.division.name}
+                if u.division
+                else str(u),
                 str(u.pk) == value,
             )
             for u in choices["user"]
@@ -144,7 +151,9 @@ def _field(case: Case, spec: Input, value: str, choices: dict[str, list[Any]]) -
         view.options = [
             Option(
                 str(d.pk),
-                f"{d.name}（建议）" if d.pk == case.suggested_department_id else d.name,
+                gettext("%(name)s（建议）") % {"name": d.name}
+                if d.pk == case.suggested_department_id
+                else d.name,
                 str(d.pk) == chosen,
             )
             for d in choices["department"]
@@ -171,7 +180,7 @@ def _forms(
         fields = [_field(case, spec, typed.get(spec.name, ""), choices) for spec in t.inputs]
         form = FormView(
             t.name,
-            t.label,
+            gettext(t.label),
             fields,
             tone="secondary" if t.name in SIDE_MOVES else "primary",
         )
@@ -192,22 +201,35 @@ def _forms(
 def _duration(seconds: float, unit: str, cal: WorkCalendar) -> str:
     """ "1 工作日 3 工作时" / "5 工作时 20 分" / "26 小时 5 分", on the stage's own clock."""
     minutes = int(max(seconds, 0) // 60)
+
+    def work_hours(n: int) -> str:
+        return ngettext("%(n)s 工作时", "%(n)s 工作时", n) % {"n": n}
+
     if unit == TimeUnit.WORK_DAYS:
         per_day = max(cal.work_seconds_per_day // 60, 1)
         days, rest = divmod(minutes, per_day)
         hours = rest // 60
-        parts = [f"{days} 工作日"] if days else []
+        parts = [ngettext("%(n)s 工作日", "%(n)s 工作日", days) % {"n": days}] if days else []
         if hours or not days:
-            parts.append(f"{hours} 工作时")
+            parts.append(work_hours(hours))
         return " ".join(parts)
     hours, mins = divmod(minutes, 60)
-    word = "工作时" if unit == TimeUnit.WORK_HOURS else "小时"
-    if word == "小时" and hours >= 24:
+    if unit != TimeUnit.WORK_HOURS and hours >= 24:
         days, hours = divmod(hours, 24)
-        return f"{days} 天 {hours} 小时" if hours else f"{days} 天"
+        parts = [ngettext("%(n)s 天", "%(n)s 天", days) % {"n": days}]
+        if hours:
+            parts.append(ngettext("%(n)s 小时", "%(n)s 小时", hours) % {"n": hours})
+        return " ".join(parts)
+    parts = []
     if hours:
-        return f"{hours} {word} {mins} 分" if mins else f"{hours} {word}"
-    return f"{mins} 分"
+        parts.append(
+            work_hours(hours)
+            if unit == TimeUnit.WORK_HOURS
+            else ngettext("%(n)s 小时", "%(n)s 小时", hours) % {"n": hours}
+        )
+    if mins or not hours:
+        parts.append(ngettext("%(n)s 分", "%(n)s 分", mins) % {"n": mins})
+    return " ".join(parts)
 
 
 @dataclass
@@ -217,7 +239,7 @@ class StageView:
     limit: str
     elapsed: str
     light: Light
-    status: str  # 按时 | 超期 | 进行中 | 已超期 | 挂账中
+    status: str  # 按时 | 超期 | 进行中 | 已超期 | 挂账中 (a stable key; the page translates it)
     overdue: bool
 
 
@@ -230,11 +252,11 @@ def _stages(records: list[CaseStageRecord], cal: WorkCalendar, now: datetime) ->
         light = queries.record_light(r, judged, cal=cal)
         overdue = judged > r.due_at
         if r.finished_at is not None:
-            status = "超期" if overdue else "按时"
+            status = gettext_noop("超期") if overdue else gettext_noop("按时")
         elif r.paused_at is not None:
-            status = "挂账中"
+            status = gettext_noop("挂账中")
         else:
-            status = "已超期" if overdue else "进行中"
+            status = gettext_noop("已超期") if overdue else gettext_noop("进行中")
         views.append(
             StageView(
                 record=r,
@@ -259,20 +281,24 @@ class EventView:
     details: list[str]
 
 
+def _extension_text(amount: object, unit: str) -> str:
+    return gettext("申请延长 %(amount)s %(unit)s") % {"amount": amount, "unit": _unit_label(unit)}
+
+
 def _event_details(event: CaseEvent) -> list[str]:
     data = event.data or {}
     details = []
     if data.get("department"):
-        details.append(f"处置部门：{data['department']}")
+        details.append(gettext("处置部门：%(name)s") % {"name": data["department"]})
         if data.get("overrode_suggestion"):
-            details.append("（未采用建议部门）")
+            details.append(gettext("（未采用建议部门）"))
     if data.get("inspector"):
-        details.append(f"监督员：{data['inspector']}")
+        details.append(gettext("监督员：%(name)s") % {"name": data["inspector"]})
     if data.get("amount") and data.get("unit"):
-        details.append(f"申请延长 {data['amount']} {UNIT_LABELS.get(data['unit'], data['unit'])}")
+        details.append(_extension_text(data["amount"], data["unit"]))
     if data.get("new_due"):
         new_due = timezone.localtime(datetime.fromisoformat(data["new_due"]))
-        details.append(f"新时限 {new_due:%Y-%m-%d %H:%M}")
+        details.append(gettext("新时限 %(due)s") % {"due": f"{new_due:%Y-%m-%d %H:%M}"})
     if event.transition == "photo" and data.get("phase"):
         details.append(str(CasePhoto.Phase(data["phase"]).label))
     return details
@@ -291,8 +317,8 @@ def _events(events: list[CaseEvent]) -> list[EventView]:
         views.append(
             EventView(
                 event=e,
-                label=t.label if t else EVENT_LABELS.get(e.transition, e.transition),
-                actor=str(e.actor) if e.actor else "系统",
+                label=gettext(t.label if t else EVENT_LABELS.get(e.transition, e.transition)),
+                actor=str(e.actor) if e.actor else gettext("系统"),
                 role=e.actor.role_label if e.actor else "",
                 states=_state_change(e),
                 details=_event_details(e),
@@ -355,7 +381,7 @@ def _page(
     }
     # What the user wrote by hand (not picked from a list) is shown back on a conflict.
     typed = [
-        (spec.label, (values or {}).get(spec.name, ""))
+        (gettext(spec.label), (values or {}).get(spec.name, ""))
         for spec in (TRANSITIONS[failed].inputs if failed in TRANSITIONS else ())
         if spec.kind in ("text", "decimal") and (values or {}).get(spec.name, "").strip()
     ]
@@ -377,7 +403,7 @@ def _page(
         "photo_error": photo_error,
         "map_data": map_data,
         "notice": notice,
-        "conflict_message": CONFLICT_MESSAGE,
+        "conflict_message": gettext(CONFLICT_MESSAGE),
         "typed": typed,
         "error": error if error is not None and not failed else None,
     }
@@ -387,7 +413,7 @@ def _page(
 def _pending_request(case: Case) -> str:
     request = case.pending_request or {}
     if request.get("kind") == "extension":
-        return f"申请延长 {request.get('amount')} {UNIT_LABELS.get(request.get('unit', ''), '')}"
+        return _extension_text(request.get("amount"), request.get("unit", ""))
     return ""
 
 
@@ -399,10 +425,16 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
 
 def _success_message(t: Transition, case: Case) -> str:
     if t.name == "dispatch" and case.department is not None:
-        return f"已派遣至 {case.department.name}"
+        return gettext("已派遣至 %(department)s") % {"department": case.department.name}
     if t.name in ("send_verify", "send_check") and case.assignee is not None:
-        return f"已{t.label}给 {case.assignee}"
-    return f"{t.label}：已完成，案卷当前状态为“{case.get_state_display()}”。"
+        return gettext("已%(action)s给 %(assignee)s") % {
+            "action": gettext(t.label),
+            "assignee": case.assignee,
+        }
+    return gettext("%(action)s：已完成，案卷当前状态为“%(state)s”。") % {
+        "action": gettext(t.label),
+        "state": case.get_state_display(),
+    }
 
 
 @login_required
@@ -411,7 +443,7 @@ def transition(request: HttpRequest, number: str, name: str) -> HttpResponse:
     user = _user(request)
     t = TRANSITIONS.get(name)
     if t is None:
-        raise Http404("未知的操作。")
+        raise Http404(gettext("未知的操作。"))
     values = {spec.name: request.POST.get(spec.name, "") for spec in t.inputs}
     raw_version = request.POST.get("version", "")
     version = int(raw_version) if raw_version.isdigit() else None
@@ -440,7 +472,7 @@ def upload_photo(request: HttpRequest, number: str) -> HttpResponse:
     upload = request.FILES.get("file")
     try:
         if upload is None:
-            raise InvalidInput("required", "请选择要上传的照片。", "file")
+            raise InvalidInput("required", gettext("请选择要上传的照片。"), "file")
         photo_actions.add_photo(
             user,
             number,
@@ -454,7 +486,7 @@ def upload_photo(request: HttpRequest, number: str) -> HttpResponse:
     except ActionError as exc:
         current = _case_or_404(user, number)
         return _page(request, current, status=exc.status, photo_error=exc.message)
-    messages.success(request, "照片已上传。")
+    messages.success(request, gettext("照片已上传。"))
     return redirect("cases:detail", number=number)
 
 
@@ -464,7 +496,7 @@ def photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
     case = _case_or_404(_user(request), number)
     found = CasePhoto.objects.filter(case=case, pk=photo_id).first()
     if found is None:
-        raise Http404("照片不存在。")
+        raise Http404(gettext("照片不存在。"))
     response = FileResponse(found.file.open("rb"), content_type=found.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     # Photos of a case are private: no shared cache may keep them.

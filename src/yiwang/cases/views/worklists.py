@@ -7,7 +7,7 @@ a sort link or a page link is clicked, and refreshes it every minute.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from yiwang.cases import deadlines, queries
 from yiwang.cases.models import Case
@@ -33,8 +34,11 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "due": (F("stage_due_at").asc(nulls_last=True), "id"),
     "reported": ("-reported_at", "-id"),
 }
-SORT_LABELS = {"due": "按时限", "reported": "按上报时间"}
+SORT_LABELS = {"due": gettext_lazy("按时限"), "reported": gettext_lazy("按上报时间")}
 DEFAULT_SORT = "due"
+# Traffic-light labels (core.workcalendar keeps them as plain str): listed here for
+# makemessages; the templates translate them with {% translate light.label %}.
+LIGHT_LABELS = (gettext_noop("正常"), gettext_noop("预警"), gettext_noop("超期"))
 # Handlers race the clock on every row; the others see the due time and the light.
 COUNTDOWN_ROLES = frozenset({Role.HANDLER})
 
@@ -45,13 +49,28 @@ def remaining_text(seconds: float) -> str:
     minutes = int(abs(seconds) // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
+    n = {"days": days, "hours": hours, "mins": mins}
+    words = countdown_formats()
     if days:
-        amount = f"{days}天{hours}小时" if hours else f"{days}天"
+        amount = (words["dh"] if hours else words["d"]) % n
     elif hours:
-        amount = f"{hours}小时{mins}分" if mins else f"{hours}小时"
+        amount = (words["hm"] if mins else words["h"]) % n
     else:
-        amount = f"{mins}分"
-    return f"已超期 {amount}" if overdue else f"剩余 {amount}"
+        amount = words["m"] % n
+    return (words["overdue"] if overdue else words["left"]) % {"amount": amount}
+
+
+def countdown_formats() -> dict[str, str]:
+    """The countdown wording in the active language; worklist.js gets the same formats."""
+    return {
+        "dh": gettext("%(days)s天%(hours)s小时"),
+        "d": gettext("%(days)s天"),
+        "hm": gettext("%(hours)s小时%(mins)s分"),
+        "h": gettext("%(hours)s小时"),
+        "m": gettext("%(mins)s分"),
+        "left": gettext("剩余 %(amount)s"),
+        "overdue": gettext("已超期 %(amount)s"),
+    }
 
 
 @dataclass(frozen=True)
@@ -86,7 +105,9 @@ def _list_query(qs: QuerySet[Case], sort: str) -> QuerySet[Case]:
 def _body_context(request: HttpRequest, user: User, key: str | None) -> dict[str, Any]:
     lists = queries.worklists_for(user)
     counts = queries.worklist_counts(user)
-    cards = [{"key": w.key, "label": w.label, "count": counts.get(w.key, 0)} for w in lists]
+    cards = [
+        {"key": w.key, "label": gettext(w.label), "count": counts.get(w.key, 0)} for w in lists
+    ]
     if key is None and lists:
         # The workbench opens on the first list with work in it.
         key = next((w.key for w in lists if counts.get(w.key)), lists[0].key)
@@ -110,10 +131,13 @@ def _body_context(request: HttpRequest, user: User, key: str | None) -> dict[str
     countdown = user.role in COUNTDOWN_ROLES
     url = reverse("cases:worklist", args=[key])
     context.update(
-        current=queries.WORKLISTS_BY_KEY[key],
+        current=replace(
+            queries.WORKLISTS_BY_KEY[key], label=gettext(queries.WORKLISTS_BY_KEY[key].label)
+        ),
         page=page,
         rows=_rows(list(page.object_list), now, deadlines.calendar(), countdown),
         countdown=countdown,
+        countdown_formats=countdown_formats() if countdown else None,
         sort=sort,
         sorts=[{"key": k, "label": v, "url": f"{url}?sort={k}"} for k, v in SORT_LABELS.items()],
         list_url=url,
