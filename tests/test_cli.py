@@ -70,9 +70,7 @@ def test_migrate_then_serve_pages_and_static_files(tmp_path: Path) -> None:
 def test_a_production_configuration_without_secret_key_is_refused(tmp_path: Path) -> None:
     env = _env(tmp_path)
     env["YIWANG_DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/not_used"
-    result = subprocess.run(
-        [YIWANG, "check"], env=env, capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run([YIWANG, "check"], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "YIWANG_SECRET_KEY" in result.stderr
 

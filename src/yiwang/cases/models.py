@@ -182,6 +182,15 @@ class Case(models.Model):
             models.Index(fields=["stage_due_at"], name="case_due"),
             models.Index(fields=["grid", "-reported_at"], name="case_grid_recent"),
             models.Index(fields=["type", "-reported_at"], name="case_type_recent"),
+            # Search by street (and state) newest first; worklists of one state by deadline.
+            # division_path is carried in the index (PostgreSQL) so the capped count of a
+            # scoped search is answered from the index alone.
+            models.Index(
+                fields=["street", "state", "-reported_at"],
+                include=["division_path"],
+                name="case_street_state_recent",
+            ),
+            models.Index(fields=["state", "stage_due_at"], name="case_state_due"),
         ]
 
     def __str__(self) -> str:

@@ -83,7 +83,7 @@ def _cell_size() -> tuple[float, float]:
 def lattice() -> list[Cell]:
     dlon, dlat = _cell_size()
     cells: list[Cell] = []
-    for s, (street_code, street_name, communities) in enumerate(STREETS):
+    for s, (street_code, _street_name, communities) in enumerate(STREETS):
         for (row0, row1), (suffix, community_name) in zip(ROW_BANDS, communities, strict=True):
             community_code = f"{street_code}{suffix}"
             serial = 0
@@ -116,7 +116,9 @@ def ensure_admin() -> User:
 
 
 def ensure_organisation(admin: User) -> None:
-    existing = set(Division.objects.filter(code__startswith=DISTRICT).values_list("code", flat=True))
+    existing = set(
+        Division.objects.filter(code__startswith=DISTRICT).values_list("code", flat=True)
+    )
     for street_code, street_name, communities in STREETS:
         if street_code not in existing:
             org_actions.create_division(
@@ -172,9 +174,9 @@ def ensure_grids(admin: User) -> int:
 def _component_rows() -> list[dict[str, Any]]:
     rng = random.Random(20261125)
     types = list(
-        ObjectType.objects.filter(kind="component", is_local=False).order_by("code").values_list(
-            "code", "major_code", "name"
-        )
+        ObjectType.objects.filter(kind="component", is_local=False)
+        .order_by("code")
+        .values_list("code", "major_code", "name")
     )
     dlon, dlat = _cell_size()
     states = ["intact"] * 16 + ["damaged"] * 2 + ["lost", "abandoned"]
@@ -222,6 +224,9 @@ def ensure_components(admin: User) -> int:
 
 
 def build() -> dict[str, int]:
+    from yiwang.demo.cases import build_cases  # cases.py builds on this module
+
     admin = ensure_admin()
     ensure_organisation(admin)
-    return {"grids": ensure_grids(admin), "components": ensure_components(admin)}
+    grids, components = ensure_grids(admin), ensure_components(admin)
+    return {"grids": grids, "components": components, "cases": build_cases(admin)}

@@ -11,7 +11,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         created = city.build()
         self.stdout.write(
-            f"演示数据已就绪：新建网格 {created['grids']} 个，新建部件 {created['components']} 个。"
+            f"演示数据已就绪：新建网格 {created['grids']} 个，新建部件 {created['components']} 个，"
+            f"新建案卷 {created['cases']} 件。"
         )
         self.stdout.write(f"演示账号（密码均为 {city.PASSWORD}）：")
         for username, _role, display, _division, _dept in city.STAFF:

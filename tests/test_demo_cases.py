@@ -1,0 +1,92 @@
+"""The demo city with its cases, loaded the way `yiwang demo` loads it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db.models import F
+from django.utils import timezone
+
+from yiwang.cases import queries
+from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CaseStageRecord, State
+from yiwang.catalog.models import Component
+from yiwang.geo.models import UnitGrid
+from yiwang.org.models import Department, User
+
+pytestmark = pytest.mark.slow
+
+# The worklists each demo account opens first; every one must have work in it.
+EXPECTED_WORK = {
+    "operator": ["to_accept", "to_send_verify", "to_send_check"],
+    "shiftlead": ["to_register", "to_close", "void_requests"],
+    "dispatcher": ["to_dispatch", "return_requests", "extension_requests", "suspend_requests"],
+    "handler": ["to_handle"],
+    "inspector": ["verify_tasks", "check_tasks"],
+    "leader": ["open_cases"],
+}
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "cases": Case.objects.count(),
+        "events": CaseEvent.objects.count(),
+        "grids": UnitGrid.objects.count(),
+        "components": Component.objects.count(),
+        "users": User.objects.count(),
+        "departments": Department.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_demo_loads_cases_in_every_state_and_twice_is_once(capsys: Any) -> None:
+    call_command("load_demo")
+    now = timezone.now()
+    first = _counts()
+
+    assert 2900 <= first["cases"] <= 3100
+    present = set(Case.objects.values_list("state", flat=True).distinct())
+    assert present == set(State.values)
+
+    # Overdue: still open past its stage deadline, or any stage that finished late.
+    open_overdue = set(
+        Case.objects.exclude(state__in=list(FINAL_STATES))
+        .filter(stage_due_at__lt=now)
+        .values_list("id", flat=True)
+    )
+    finished_late = set(
+        CaseStageRecord.objects.filter(finished_at__gt=F("due_at")).values_list(
+            "case_id", flat=True
+        )
+    )
+    share = len(open_overdue | finished_late) / first["cases"]
+    assert 0.10 <= share <= 0.20, share
+    assert open_overdue, "the search's 超期 filter should find something"
+
+    # The branches of the loop were all taken, and every source was used.
+    assert Case.objects.filter(rework_count__gt=0).exists()
+    assert Case.objects.filter(return_count__gt=0).exists()
+    assert Case.objects.filter(extension_count__gt=0).exists()
+    assert CaseEvent.objects.filter(transition="resume").exists()
+    assert CaseEvent.objects.filter(transition="approve_void").exists()
+    sources = set(Case.objects.values_list("source", flat=True).distinct())
+    assert {"inspector", "public", "hotline", "video", "drone", "sensor"} <= sources
+
+    # Simulated history: nothing happens in the future, and each case's timeline runs forward.
+    assert not CaseEvent.objects.filter(at__gt=now).exists()
+    assert Case.objects.filter(reported_at__lt=now - timedelta(days=80)).exists()
+    sample = Case.objects.filter(state=State.CLOSED).order_by("id")[:200]
+    for case in sample:
+        times = list(case.events.order_by("id").values_list("at", flat=True))
+        assert times == sorted(times), case.number
+
+    for username, keys in EXPECTED_WORK.items():
+        user = User.objects.select_related("division", "department").get(username=username)
+        for key in keys:
+            assert queries.worklist(user, key).exists(), f"{username}: {key} is empty"
+
+    call_command("load_demo")
+    assert _counts() == first
+    assert "新建案卷 0 件" in capsys.readouterr().out
