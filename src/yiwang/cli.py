@@ -1,10 +1,10 @@
 """The ``yiwang`` console command.
 
-    yiwang serve [--host H] [--port P]   production server (gunicorn), static files served
-    yiwang migrate                       apply database migrations
-    yiwang demo [--no-serve]             migrate, load the demo city, then serve it
-    yiwang worker                        background task worker
-    yiwang <django command> ...          any Django management command
+yiwang serve [--host H] [--port P]   production server (gunicorn), static files served
+yiwang migrate                       apply database migrations
+yiwang demo [--no-serve]             migrate, load the demo city, then serve it
+yiwang worker                        background task worker
+yiwang <django command> ...          any Django management command
 """
 
 from __future__ import annotations
