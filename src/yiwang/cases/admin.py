@@ -17,7 +17,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext, pgettext_lazy
@@ -34,16 +33,12 @@ from yiwang.cases.models import (
     WorkPeriod,
 )
 from yiwang.catalog.models import Kind
+from yiwang.core import adminforms
 from yiwang.core.errors import ActionError
 from yiwang.core.scope import path_in_scope, scoped
 from yiwang.org.models import Department, Division
 from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
-
-
-class _DryRun(Exception):
-    pass
-
 
 # Action argument names → admin form field names.
 FORM_FIELDS = {
@@ -55,18 +50,8 @@ FORM_FIELDS = {
 
 
 def dry_run(form: forms.BaseForm, call: Callable[[], Any]) -> None:
-    """Run an action and roll it back; its ActionError becomes a form error by the field."""
-    try:
-        with transaction.atomic():
-            call()
-            raise _DryRun
-    except _DryRun:
-        pass
-    except ActionError as exc:
-        field = FORM_FIELDS.get(exc.field or "", exc.field)
-        raise forms.ValidationError(
-            {field if field in form.fields else "__all__": exc.message}
-        ) from exc
+    """Run an action and roll it back: its ActionError becomes a form error by the field."""
+    adminforms.dry_run(form, call, FORM_FIELDS)
 
 
 class ActorForm(forms.ModelForm):

@@ -15,23 +15,17 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
-from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core import audit
+from yiwang.core import adminforms, audit
 from yiwang.core.errors import ActionError
 from yiwang.core.scope import path_in_scope, scoped
 from yiwang.org import actions
 from yiwang.org.models import ApiToken, Department, Division, User
 from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
-
-
-class _DryRun(Exception):
-    pass
-
 
 # Action argument names → admin form field names.
 FORM_FIELDS = {
@@ -44,17 +38,7 @@ FORM_FIELDS = {
 
 def check_action(form: forms.BaseForm, call: Callable[[], Any]) -> None:
     """Run an action and roll it back: its ActionError becomes a form error by the field."""
-    try:
-        with transaction.atomic():
-            call()
-            raise _DryRun
-    except _DryRun:
-        pass
-    except ActionError as exc:
-        field = FORM_FIELDS.get(exc.field or "", exc.field)
-        raise forms.ValidationError(
-            {field if field in form.fields else "__all__": exc.message}
-        ) from exc
+    adminforms.dry_run(form, call, FORM_FIELDS)
 
 
 class ScopedAdmin(admin.ModelAdmin):
