@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     p_demo.add_argument("--no-serve", action="store_true", help="只载入数据，不启动服务")
     p_demo.add_argument("--host", default="127.0.0.1")
     p_demo.add_argument("--port", type=int, default=8000)
-    sub.add_parser("worker", help="运行后台任务处理进程")
+    p_worker = sub.add_parser("worker", help="运行后台任务处理进程")
+    p_worker.add_argument("--batch", action="store_true", help="处理完积压任务后退出")
 
     known = {"serve", "migrate", "demo", "worker", "-h", "--help"}
     if not argv or argv[0] not in known:
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_serve:
             serve(args.host, args.port, 2)
     elif args.command == "worker":
-        _manage("db_worker")
+        _manage("db_worker", *(["--batch"] if args.batch else []))
 
 
 if __name__ == "__main__":

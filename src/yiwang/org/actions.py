@@ -263,3 +263,17 @@ def update_department(
         )
         generations.bump("routing")
     return department
+
+
+@transaction.atomic
+def prune_expired_tokens(*, now: Any = None) -> int:
+    """Delete API tokens past their expiry (housekeeping run by the worker)."""
+    now = now or timezone.now()
+    expired = ApiToken.objects.filter(expires_at__lte=now)
+    count = expired.count()
+    if count:
+        expired.delete()
+        audit.record(
+            None, "org.prune_expired_tokens", ("org.apitoken", "*"), f"清理过期令牌 {count} 个"
+        )
+    return count
