@@ -49,7 +49,7 @@ test-sqlite: install
 test-postgres: install
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PGURL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== pytest on PostgreSQL ($(PGURL))"; \
-	  YIWANG_DATABASE_URL='$(PGURL)' $(PY) -m pytest $(PYTEST_ARGS); \
+	  YIWANG_SECRET_KEY=test-only-not-a-secret YIWANG_DATABASE_URL='$(PGURL)' $(PY) -m pytest $(PYTEST_ARGS); \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL is not reachable at $(PGURL); CI=true makes this a failure."; exit 1; \
 	else \
