@@ -32,12 +32,15 @@ COUNT_CAP = 10_000  # counts above this show as "10000+" so huge lists stay fast
 
 
 def cases(user: Any) -> QuerySet[Case]:
-    return scoped(Case.objects.select_related(*LIST_RELATED), user, "division_path")
+    # Lists never draw the grid polygon; leaving it out keeps wide exports and pages light.
+    qs = Case.objects.select_related(*LIST_RELATED).defer("grid__geometry")
+    return scoped(qs, user, "division_path")
 
 
 def case_detail(user: Any, number: str) -> Case:
     case = (
         cases(user)
+        .defer(None)  # the detail page draws the grid outline
         .select_related("reporter", "component", "suggested_department")
         .filter(number=number)
     )

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from yiwang.core.scope import scoped
 from yiwang.geo import actions as grid_actions
 from yiwang.geo.models import UnitGrid
 
@@ -20,6 +21,11 @@ class UnitGridAdmin(admin.ModelAdmin):
     list_filter = ("region_class",)
     search_fields = ("code", "name")
     list_select_related = ("community",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[UnitGrid]:
+        # Admins of a street see and edit only their own grids.
+        return scoped(super().get_queryset(request), request.user, "division_path")
+
     fields = (
         "code",
         "name",

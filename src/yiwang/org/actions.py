@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from yiwang.core import audit, generations
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.core.scope import path_in_scope
 from yiwang.org.models import ApiToken, Department, Division, User
 from yiwang.org.permissions import require_admin, require_in_scope
 from yiwang.org.roles import DEPARTMENT_ROLES, Role
@@ -263,6 +264,54 @@ def update_department(
         )
         generations.bump("routing")
     return department
+
+
+@transaction.atomic
+def update_staff(
+    actor: Any,
+    user_id: int,
+    *,
+    display_name: str,
+    role: str,
+    division_code: str | None,
+    department_id: int | None,
+    phone: str = "",
+    is_active: bool = True,
+) -> User:
+    """Change a staff member's role, area, department and contact details."""
+    require_admin(actor, "修改人员")
+    user = User.objects.select_related("division").filter(pk=user_id).first()
+    if user is None or (user.division and not path_in_scope(actor, user.division.path)):
+        raise NotFound("user_not_found", "人员不存在或不在您的管辖范围内。", "user_id")
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("forbidden_superuser", "只有超级管理员可以修改超级管理员。")
+    if role not in Role.values:
+        raise InvalidInput("role", f"未知角色：{role}", "role")
+    if division_code is None:
+        raise InvalidInput("required", "请选择管辖区划。", "division")
+    division = _division(division_code, "division")
+    require_in_scope(actor, division.path, "管辖区划")
+    department = None
+    if department_id is not None:
+        department = Department.objects.select_related("division").filter(pk=department_id).first()
+        if department is None:
+            raise NotFound("department_not_found", "所选部门不存在。", "department")
+        require_in_scope(actor, department.division.path, "所属部门")
+    if role in DEPARTMENT_ROLES and department is None:
+        raise InvalidInput("department_required", "处置人员必须指定所属部门。", "department")
+    user.display_name, user.role, user.division, user.department = (
+        display_name.strip(),
+        role,
+        division,
+        department,
+    )
+    user.phone, user.is_active = phone.strip(), is_active
+    # The admin site is open to system administrators: keep is_staff in step with the role.
+    if not user.is_superuser:
+        user.is_staff = role == Role.ADMIN
+    user.save()
+    audit.record(actor, "org.update_staff", user, f"修改人员 {user.username}（{user.role_label}）")
+    return user
 
 
 @transaction.atomic

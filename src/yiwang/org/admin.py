@@ -299,6 +299,12 @@ class StaffAdmin(ScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
         division = getattr(obj, "division", None)
         return str(division.path) if division else ""
 
+    def _allowed(self, request: HttpRequest, obj: Model | None) -> bool:
+        # A system administrator may not view, edit or reset the password of a superuser.
+        if obj is not None and getattr(obj, "is_superuser", False):
+            return bool(request.user.is_superuser)
+        return super()._allowed(request, obj)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fixed = ["last_login", "date_joined"]
         if not request.user.is_superuser:
@@ -311,18 +317,17 @@ class StaffAdmin(ScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
             created = _create_staff(request.user, form.cleaned_data)
             obj.pk = created.pk
             return
-        # The admin site is open to system administrators: keep is_staff in step with the role.
-        if obj.role == Role.ADMIN:
-            obj.is_staff = True
-        elif not obj.is_superuser and "role" in form.changed_data:
-            obj.is_staff = False
-        obj.save()
-        audit.record(
+        data = form.cleaned_data
+        department = data.get("department")
+        actions.update_staff(
             request.user,
-            "org.admin_change_user",
-            obj,
-            f"修改人员 {obj.username}",
-            fields=sorted(form.changed_data),
+            obj.pk,
+            display_name=data.get("display_name", obj.display_name),
+            role=data.get("role", obj.role),
+            division_code=data["division"].code if data.get("division") else None,
+            department_id=department.pk if department else None,
+            phone=data.get("phone", obj.phone),
+            is_active=data.get("is_active", obj.is_active),
         )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

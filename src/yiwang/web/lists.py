@@ -46,6 +46,19 @@ def query_without(request: HttpRequest, *names: str) -> str:
     return params.urlencode()
 
 
+# A cell starting with one of these is run as a formula by Excel (CSV) or stored as one by
+# openpyxl: report titles and addresses come from the public, so they are defused.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def export_response(
     fmt: str, basename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> HttpResponse:
@@ -59,7 +72,7 @@ def export_response(
         sheet = book.create_sheet(basename[:31])
         sheet.append([str(h) for h in headers])
         for row in rows:
-            sheet.append(["" if v is None else v for v in row])
+            sheet.append([_cell(v) for v in row])
         buffer = io.BytesIO()
         book.save(buffer)
         response = HttpResponse(
@@ -70,7 +83,7 @@ def export_response(
         text = io.StringIO()
         writer = csv.writer(text)
         writer.writerow([str(h) for h in headers])
-        writer.writerows(rows)
+        writer.writerows([_cell(v) for v in row] for row in rows)
         response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

@@ -100,7 +100,10 @@
             permanent: true, direction: "center", className: "grid-label", interactive: false,
           });
         } else {
-          layer.bindTooltip(p.code + (p.name ? " " + p.name : ""), { sticky: true });
+          // Grid names come from imported files: give Leaflet text, never HTML.
+          var tip = document.createElement("span");
+          tip.textContent = p.code + (p.name ? " " + p.name : "");
+          layer.bindTooltip(tip, { sticky: true });
         }
       },
     }).eachLayer(function (layer) { gridLayer.addLayer(layer); });

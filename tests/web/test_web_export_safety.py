@@ -1,0 +1,25 @@
+"""Exports must not turn text typed by the public into spreadsheet formulas."""
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from yiwang.web.lists import export_response
+
+ROWS = [['=HYPERLINK("http://x","点我")', "+1", "正常标题", None, 12]]
+
+
+def test_xlsx_keeps_formula_like_text_as_text() -> None:
+    response = export_response("xlsx", "t", ["a", "b", "c", "d", "e"], ROWS)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [c.value for c in sheet[2]]
+    assert values[0] == '\'=HYPERLINK("http://x","点我")'
+    assert sheet.cell(row=2, column=1).data_type == "s"
+    assert values[1:] == ["'+1", "正常标题", None, 12]
+
+
+def test_csv_defuses_formula_like_text() -> None:
+    response = export_response("csv", "t", ["a", "b", "c", "d", "e"], ROWS)
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1] == ['\'=HYPERLINK("http://x","点我")', "'+1", "正常标题", "", "12"]
