@@ -33,8 +33,7 @@ from yiwang.cases.schemas import (
 from yiwang.cases.workflow import TRANSITIONS, Input, Transition
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.workcalendar import WorkCalendar
-from yiwang.org.models import Department, User
-from yiwang.org.roles import Role
+from yiwang.org.models import User
 
 router = Router(tags=["案卷"])
 
@@ -186,11 +185,6 @@ def _choices(spec: Input) -> list[dict[str, str]]:
     return [{"value": c, "label": labels.get(c, c)} for c in spec.choices]
 
 
-def _path_prefixes(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-
-
 def _input_out(case: Case, spec: Input) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": spec.name,
@@ -199,21 +193,16 @@ def _input_out(case: Case, spec: Input) -> dict[str, Any]:
         "required": spec.required,
         "choices": _choices(spec),
     }
-    prefixes = _path_prefixes(case.division_path)
     if spec.kind == "department":
         suggested = case.suggested_department
         body["suggestion"] = {"id": suggested.pk, "name": suggested.name} if suggested else None
-        # The departments responsible for the case's place: those of an enclosing division.
         body["departments"] = [
-            {"id": d.pk, "name": d.name}
-            for d in Department.objects.filter(is_active=True, division__path__in=prefixes)
+            {"id": d.pk, "name": d.name} for d in queries.department_candidates(case)
         ]
     elif spec.kind == "user":
         body["users"] = [
             {"id": u.pk, "name": str(u), "division": u.division.name if u.division else ""}
-            for u in User.objects.select_related("division")
-            .filter(is_active=True, role=Role.INSPECTOR, division__path__in=prefixes)
-            .order_by("division__path", "username")
+            for u in queries.inspector_candidates(case)
         ]
     return body
 

@@ -313,3 +313,39 @@ def contact_phone_for(user: Any, case: Case) -> str:
         return "*" * len(phone)
     keep = 3 if len(phone) >= 11 else 2
     return phone[:keep] + "*" * (len(phone) - keep - 4) + phone[-4:]
+
+
+# ---- who can take a case ------------------------------------------------------------------
+
+
+def _enclosing_paths(path: str) -> list[str]:
+    """Paths of the division and its ancestors ("440000/", "440000/440300/", …)."""
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def inspector_candidates(case: Case) -> list[Any]:
+    """Active inspectors responsible for the case's place (whose division encloses it),
+    nearest first; the engine accepts exactly these for verify and check tasks."""
+    from yiwang.org.models import User
+
+    return list(
+        User.objects.select_related("division")
+        .filter(
+            is_active=True,
+            role=Role.INSPECTOR,
+            division__path__in=_enclosing_paths(case.division_path),
+        )
+        .order_by("-division__path", "display_name", "username")
+    )
+
+
+def department_candidates(case: Case) -> list[Any]:
+    """Active departments whose division encloses the case, nearest first (dispatch targets)."""
+    from yiwang.org.models import Department
+
+    return list(
+        Department.objects.filter(
+            is_active=True, division__path__in=_enclosing_paths(case.division_path)
+        ).order_by("-division__path", "name")
+    )

@@ -29,7 +29,6 @@ from yiwang.cases.workflow import TRANSITIONS, Input, Transition
 from yiwang.core.errors import ActionError, Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.workcalendar import Light, WorkCalendar
 from yiwang.org.models import Department, User
-from yiwang.org.roles import Role
 
 # Timeline rows that are not moves of the transition table.
 EVENT_LABELS = {"report": gettext_noop("上报"), "photo": gettext_noop("上传照片")}
@@ -94,32 +93,12 @@ SIDE_MOVES = frozenset(
 )
 
 
-def _path_prefixes(path: str) -> list[str]:
-    """Paths of the division and its ancestors ("440000/", "440000/440300/", …)."""
-    parts = [p for p in path.split("/") if p]
-    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-
-
 def _inspectors(case: Case) -> list[User]:
-    """Active inspectors responsible for the case's place (whose division encloses it)."""
-    return list(
-        User.objects.select_related("division")
-        .filter(
-            is_active=True,
-            role=Role.INSPECTOR,
-            division__path__in=_path_prefixes(case.division_path),
-        )
-        .order_by("-division__path", "display_name", "username")
-    )
+    return queries.inspector_candidates(case)
 
 
 def _departments(case: Case) -> list[Department]:
-    """Active departments whose division encloses the case (those the engine accepts)."""
-    return list(
-        Department.objects.filter(
-            is_active=True, division__path__in=_path_prefixes(case.division_path)
-        ).order_by("-division__path", "name")
-    )
+    return queries.department_candidates(case)
 
 
 def _field(case: Case, spec: Input, value: str, choices: dict[str, list[Any]]) -> FieldView:
