@@ -16,11 +16,12 @@ import pytest
 from case_steps import Loop, local, reload
 from case_support import City
 
-from yiwang.cases import queries
+from yiwang.cases import deadlines, queries
 from yiwang.cases.engine import allowed_transitions
 from yiwang.cases.models import CaseEvent, CaseStageRecord, Stage, State
 from yiwang.catalog import actions as catalog_actions
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.core.workcalendar import Light
 
 MON, TUE, WED, THU = 2, 3, 4, 5
 
@@ -366,6 +367,16 @@ def test_suspend_stops_the_clock_and_resume_restarts_it_with_the_time_left(city:
     # Tue 3 10:30 → Mon 9 14:00 on the wall clock.
     assert record.suspended_seconds == 6 * 86400 + 3.5 * 3600
     assert [c.number for c in queries.worklist(u["handler"], "to_handle")] == [case.number]
+
+    # The light and the stage's times count only the time the clock ran: 8 working hours
+    # before the suspension (Mon 10:30 → Tue 10:30), then the time since the resume.
+    tue_9am = local(2026, 3, 10, 9)  # 8 + 4 (Mon afternoon) + 1 = 13 of 24 h: green
+    assert queries.light(stored, tue_9am) is Light.GREEN
+    assert queries.record_times(record, tue_9am, deadlines.calendar()) == (13 * 3600, 24 * 3600)
+    assert queries.light(stored, local(2026, 3, 10, 17)) is Light.GREEN  # 19 h: under 80 %
+    assert queries.light(stored, local(2026, 3, 10, 17, 30)) is Light.AMBER  # 19.5 h
+    assert queries.light(stored, local(2026, 3, 11, 12, 1)) is Light.RED
+    assert queries.record_light(record, tue_9am) is Light.GREEN
 
 
 def test_suspension_denied_keeps_handling(city: City) -> None:

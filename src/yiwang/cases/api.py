@@ -160,8 +160,7 @@ def _stage_out(record: Any, cal: WorkCalendar, now: datetime) -> dict[str, Any]:
     unit = record.limit_unit
     # A suspended stage is judged where its clock stopped.
     judged = record.finished_at or record.paused_at or now
-    elapsed = cal.elapsed(record.started_at, judged, unit)
-    allowed = cal.elapsed(record.started_at, record.due_at, unit)
+    elapsed, allowed = queries.record_times(record, judged, cal)
     light = queries.record_light(record, judged, cal=cal)
     return {
         "stage": record.stage,

@@ -105,6 +105,11 @@ def due_at(start: datetime, limit: Limit) -> datetime:
     return calendar().add(start, limit.amount, limit.unit)  # type: ignore[arg-type]
 
 
+def clock_seconds(start: datetime, end: datetime, unit: str) -> float:
+    """Seconds from `start` to `end` on the unit's own clock (working or wall)."""
+    return calendar().elapsed(start, end, unit)  # type: ignore[arg-type]
+
+
 def remaining_seconds(now: datetime, due: datetime, unit: str) -> float:
     """Allowance left before `due` on the unit's own clock (working or wall); 0 once overdue."""
     return max(calendar().remaining(now, due, unit), 0.0)  # type: ignore[arg-type]

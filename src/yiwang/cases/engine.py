@@ -10,6 +10,7 @@ concurrent moves exactly one wins.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from yiwang.cases import deadlines
@@ -185,6 +185,7 @@ def start_stage(case: Case, stage: str, now: datetime) -> CaseStageRecord:
     case.stage, case.stage_started_at, case.stage_due_at = stage, now, due
     case.stage_unit = limit.unit
     case.stage_remaining_seconds = None
+    case.stage_suspended_seconds = 0.0
     if stage == Stage.HANDLE:
         case.handle_due_at = due
     return CaseStageRecord(
@@ -201,6 +202,17 @@ def _move_clock(ctx: Context) -> None:
     t, case, now = ctx.transition, ctx.case, ctx.now
     if t.clock is Clock.KEEP:
         return
+    if t.clock in (Clock.STOP, Clock.START):
+        # The hot path: close the running stretch without reading it first.
+        CaseStageRecord.objects.filter(case_id=case.pk, finished_at__isnull=True).update(
+            finished_at=now
+        )
+        if t.clock is Clock.STOP:
+            case.stage, case.stage_due_at, case.stage_unit = "", None, ""
+            return
+        assert t.stage is not None
+        start_stage(case, t.stage, now).save()
+        return
     record = _open_record(case)
     if t.clock is Clock.PAUSE:
         if record is not None and case.stage_due_at is not None:
@@ -215,22 +227,35 @@ def _move_clock(ctx: Context) -> None:
         if record is not None and record.paused_at is not None:
             new_due = deadlines.resume_due(record.due_at, record.paused_at, now, record.limit_unit)
             record.suspended_seconds += (now - record.paused_at).total_seconds()
+            # What the deadline moved by on the stage's clock (nothing for a stage that was
+            # already overdue when suspended): time the stage is not to be charged for.
+            record.suspended_clock_seconds += deadlines.clock_seconds(
+                record.due_at, new_due, record.limit_unit
+            )
             record.paused_at = None
             record.due_at = new_due
-            record.save(update_fields=["paused_at", "suspended_seconds", "due_at"])
+            record.save(
+                update_fields=[
+                    "paused_at",
+                    "suspended_seconds",
+                    "suspended_clock_seconds",
+                    "due_at",
+                ]
+            )
             case.stage_due_at = new_due
+            case.stage_suspended_seconds = record.suspended_clock_seconds
             if case.stage == Stage.HANDLE:
                 case.handle_due_at = new_due
         case.stage_remaining_seconds = None
-        return
-    if record is not None:
-        record.finished_at = now
-        record.save(update_fields=["finished_at"])
-    if t.clock is Clock.STOP:
-        case.stage, case.stage_due_at, case.stage_unit = "", None, ""
-        return
-    assert t.stage is not None
-    start_stage(case, t.stage, now).save()
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    """The case's column values; JSON values copied so that changes in place are seen."""
+    return {
+        f.attname: copy.deepcopy(v) if isinstance(v := getattr(case, f.attname), dict | list) else v
+        for f in Case._meta.concrete_fields
+        if not f.primary_key
+    }
 
 
 # ---- checks -------------------------------------------------------------------------------
@@ -331,12 +356,13 @@ def apply_transition(
         )
     now = now or timezone.now()
     with transaction.atomic():
-        # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer
-        # joins that select_related makes for department / assignee.
+        # Only the type is joined (guards and time limits read it); of=("self",) keeps the
+        # lock on the case row alone.
         case = (
             Case.objects.select_for_update(of=("self",))
-            .select_related("type", "department", "assignee")
+            .select_related("type")
             .filter(number=number)
+            .order_by()
             .first()
         )
         if case is None or not path_in_scope(actor, case.division_path):
@@ -359,6 +385,7 @@ def apply_transition(
                 raise Conflict(code, message, None)
             raise error(code, message, None)
         ctx = Context(actor, case, t, _clean_inputs(t, inputs or {}), now, {})
+        before = _snapshot(case)
         from_state = case.state
         for effect in t.effects:
             EFFECTS[effect](ctx)
@@ -371,15 +398,16 @@ def apply_transition(
             if t.saves_previous:
                 case.resume_state = from_state
             case.state = t.target
-        # Conditional bump: if another transaction slipped past the row lock (SQLite
-        # without one), only one of the two UPDATEs matches the old version.
-        updated = Case.objects.filter(pk=case.pk, version=version).update(version=F("version") + 1)
+        # One conditional UPDATE of what changed plus the version: if another transaction
+        # slipped past the row lock (SQLite without one), only one of two matches.
+        case.version = version + 1
+        case.updated_at = timezone.now()
+        changes = {k: v for k, v in _snapshot(case).items() if before.get(k) != v}
+        updated = Case.objects.filter(pk=case.pk, version=version).update(**changes)
         if updated != 1:
             raise Conflict(
                 "stale_version", f"案卷 {number} 已被他人修改，请刷新后重试。", "version"
             )
-        case.version = version + 1
-        case.save()
         CaseEvent.objects.create(
             case=case,
             at=now,

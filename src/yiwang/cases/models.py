@@ -156,6 +156,9 @@ class Case(models.Model):
     )
     # While suspended (挂账) the clock stops; the remaining allowance is kept here.
     stage_remaining_seconds = models.FloatField(null=True, blank=True)
+    # Clock time (on the stage's unit) the deadline was moved by finished suspensions of
+    # the running stage: the traffic light leaves it out of both used and allowed time.
+    stage_suspended_seconds = models.FloatField(default=0)
 
     rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
     return_count = models.PositiveSmallIntegerField(_("回退次数"), default=0)
@@ -208,6 +211,8 @@ class CaseStageRecord(models.Model):
     limit_unit = models.CharField(_("时限单位"), max_length=10, choices=TimeUnit.choices)
     finished_at = models.DateTimeField(_("结束"), null=True, blank=True)
     suspended_seconds = models.FloatField(_("挂账时长（秒）"), default=0)
+    # The same suspensions on the stage's own clock (working time for 工作时 / 工作日).
+    suspended_clock_seconds = models.FloatField(default=0)
     paused_at = models.DateTimeField(_("挂账开始"), null=True, blank=True)
 
     class Meta:

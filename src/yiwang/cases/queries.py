@@ -285,6 +285,7 @@ def light(
         now or timezone.now(),
         calendar=cal if cal is not None else deadlines.calendar(),
         unit=case.stage_unit,  # type: ignore[arg-type]
+        suspended_seconds=case.stage_suspended_seconds,
     )
 
 
@@ -298,7 +299,19 @@ def record_light(
         calendar=cal if cal is not None else deadlines.calendar(),
         unit=record.limit_unit,  # type: ignore[arg-type]
         finished_at=record.finished_at,
+        suspended_seconds=record.suspended_clock_seconds,
     )
+
+
+def record_times(
+    record: CaseStageRecord, judged: datetime, cal: WorkCalendar
+) -> tuple[float, float]:
+    """(used, allowed) seconds of a stage stretch on its own clock, suspensions left out."""
+    unit = record.limit_unit
+    excluded = record.suspended_clock_seconds
+    used = max(cal.elapsed(record.started_at, judged, unit) - excluded, 0.0)  # type: ignore[arg-type]
+    allowed = cal.elapsed(record.started_at, record.due_at, unit) - excluded  # type: ignore[arg-type]
+    return used, allowed
 
 
 # Roles that call reporters back; everyone else sees the phone number masked.

@@ -304,6 +304,7 @@ def traffic_light(
     calendar: WorkCalendar,
     unit: Unit,
     finished_at: datetime | None = None,
+    suspended_seconds: float = 0.0,
 ) -> Light:
     """Green / amber / red for a stage that started at ``started_at`` and is due at ``due_at``.
 
@@ -311,15 +312,17 @@ def traffic_light(
     amber once 80 % of the allowed time has elapsed, measured on the stage's clock (working
     time for 工作时/工作日, wall time for 小时); green before. A finished stage is judged at
     ``finished_at`` instead of ``now`` so its colour no longer changes (按时 vs 超期).
-    Time spent suspended is counted on both sides of the ratio; callers that need it
-    excluded pass the stage's effective start.
+    ``suspended_seconds`` is clock time (on ``unit``'s clock) the deadline was moved by
+    suspensions (挂账) that ended before the judged moment: it is left out of both the used
+    and the allowed time, so a resumed stage is judged on the time it actually ran.
     """
     judged = finished_at if finished_at is not None else now
     _require_aware(judged, "now")
     if judged > due_at:
         return Light.RED
-    allowed = calendar._measure_us(started_at, due_at, unit)
-    used = calendar._measure_us(started_at, judged, unit)
+    excluded = round(suspended_seconds * _US_PER_SECOND)
+    allowed = calendar._measure_us(started_at, due_at, unit) - excluded
+    used = max(calendar._measure_us(started_at, judged, unit) - excluded, 0)
     if allowed <= 0 or used * AMBER_DENOMINATOR >= allowed * AMBER_NUMERATOR:
         return Light.AMBER
     return Light.GREEN

@@ -227,7 +227,7 @@ def _stages(records: list[CaseStageRecord], cal: WorkCalendar, now: datetime) ->
     for r in records:
         # A suspended stage is judged where its clock stopped.
         judged = r.finished_at or r.paused_at or now
-        elapsed = cal.elapsed(r.started_at, judged, r.limit_unit)  # type: ignore[arg-type]
+        elapsed, _allowed = queries.record_times(r, judged, cal)
         light = queries.record_light(r, judged, cal=cal)
         overdue = judged > r.due_at
         if r.finished_at is not None:
