@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,3 +31,17 @@ class City:
     users: dict[str, User]  # role → user of the whole district (inspector: street A)
     inspector_b: User
     handler_office_a: User
+
+
+def png(seed: int = 0) -> bytes:
+    """A real 1×1 PNG (built by hand, so the tests do not trust the code under test)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixel = zlib.compress(bytes([0, seed % 256, 0, 0]))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixel) + chunk(b"IEND", b"")
+    )

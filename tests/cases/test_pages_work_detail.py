@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from case_steps import Loop, local, snapshot
-from case_support import POINT_A, City
+from case_support import POINT_A, City, png
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -181,6 +179,60 @@ def test_finish_with_result(client: Client, city: City, loop: Loop) -> None:
     assert reload(case).state == State.HANDLED
 
 
+def finish_with_photos(client: Client, user: User, case: Case, *files: bytes) -> Any:
+    client.force_login(user)
+    return client.post(
+        f"/cases/{case.number}/transition/finish/",
+        {
+            "version": case.version,
+            "result": "已修复路面",
+            "photos": [
+                SimpleUploadedFile(f"处置后{i}.png", content, "image/png")
+                for i, content in enumerate(files)
+            ],
+        },
+    )
+
+
+def test_finish_takes_its_after_photos_along(
+    client: Client, city: City, loop: Loop, media: Path
+) -> None:
+    case = loop.drive("handling")
+    handler = city.users["handler"]
+    form = form_html(detail(client, handler, case), "finish")
+    assert 'enctype="multipart/form-data"' in form
+    assert 'type="file"' in form and 'name="photos"' in form and "multiple" in form
+    # The other moves of the page post no files.
+    assert 'type="file"' not in form_html(detail(client, handler, case), "request_extension")
+
+    response = finish_with_photos(client, handler, case, png(11), png(12))
+    assert response.status_code == 302
+    stored = reload(case)
+    assert stored.state == State.HANDLED and stored.result == "已修复路面"
+    photos = list(CasePhoto.objects.filter(case=case).order_by("id"))
+    assert [p.phase for p in photos] == ["after", "after"]
+    assert [p.file.read() for p in photos] == [png(11), png(12)]
+    html = client.get(response["Location"]).content.decode()
+    timeline = html.split('class="timeline"', 1)[1]
+    assert timeline.count("上传照片") == 2 and "处置完毕" in timeline
+
+
+def test_finish_with_a_bad_photo_changes_nothing(
+    client: Client, city: City, loop: Loop, media: Path
+) -> None:
+    case = loop.drive("handling")
+    before = snapshot(case.number)
+    response = finish_with_photos(client, city.users["handler"], case, png(21), b"GIF89a not ok")
+    assert response.status_code == 400
+    form = form_html(response.content.decode(), "finish")
+    assert "只能上传 JPEG、PNG 或 WebP 格式的图片" in form
+    assert "已修复路面" in form  # the typed result is kept
+    assert snapshot(case.number) == before
+    assert not CasePhoto.objects.filter(case=case).exists()
+    # The good photo written before the bad one was found is gone from the disk too.
+    assert [p for p in media.rglob("*") if p.is_file()] == []
+
+
 def test_bad_input_shows_the_form_again_with_the_message_at_the_field(
     client: Client, city: City, loop: Loop
 ) -> None:
@@ -254,20 +306,6 @@ def test_a_leader_gets_no_forms_and_a_forged_post_is_refused(
     assert response.status_code == 403
     assert "只有派遣员可以派遣" in response.content.decode()
     assert snapshot(case.number) == before
-
-
-def png(seed: int = 0) -> bytes:
-    """A real 1×1 PNG, built by hand."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixel = zlib.compress(bytes([0, seed % 256, 0, 0]))
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixel) + chunk(b"IEND", b"")
-    )
 
 
 def upload(client: Client, user: User, case: Case, content: bytes, phase: str) -> Any:

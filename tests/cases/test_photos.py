@@ -3,40 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from case_support import POINT_A, City
+from case_steps import Loop
+from case_support import POINT_A, City, png
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.test import Client
 
 from yiwang.cases import actions
-from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, add_photo
+from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_MOVE, Upload, add_photo
 from yiwang.cases.models import Case, CaseEvent, CasePhoto
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-
-
-def png(seed: int = 0) -> bytes:
-    """A real 1×1 PNG (built by hand, so the test does not trust the code under test)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    pixel = zlib.compress(bytes([0, seed % 256, 0, 0]))
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixel) + chunk(b"IEND", b"")
-    )
-
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
@@ -292,3 +272,54 @@ def test_api_refuses_bad_files_with_field_errors(client: Client, city: City) -> 
         "field": "file",
     }
     assert CasePhoto.objects.filter(case=case).count() == 1
+
+
+def test_only_moves_that_declare_photos_take_them(city: City, media: Path) -> None:
+    loop = Loop(city)
+    case = loop.drive("handling")
+    handler = city.users["handler"]
+    extension = {"amount": "1", "unit": "work_days", "note": "材料未到"}
+    with pytest.raises(InvalidInput) as refused:
+        actions.transition(
+            handler,
+            case.number,
+            "request_extension",
+            version=case.version,
+            inputs=extension,
+            photos=[Upload("a.png", png(31))],
+        )
+    assert (refused.value.code, refused.value.field) == ("photos_not_allowed", "photos")
+    with pytest.raises(InvalidInput) as too_many:
+        actions.transition(
+            handler,
+            case.number,
+            "finish",
+            version=case.version,
+            inputs={"result": "已修复"},
+            photos=[Upload(f"{i}.png", png(40 + i)) for i in range(MAX_PHOTOS_PER_MOVE + 1)],
+        )
+    assert too_many.value.code == "too_many_photos"
+    assert not CasePhoto.objects.exists() and stored_files(media) == []
+
+    # A stale version refuses the move and keeps none of its photos.
+    with pytest.raises(Conflict):
+        actions.transition(
+            handler,
+            case.number,
+            "finish",
+            version=case.version - 1,
+            inputs={"result": "已修复"},
+            photos=[Upload("ok.png", png(50))],
+        )
+    assert not CasePhoto.objects.exists() and stored_files(media) == []
+    done = actions.transition(
+        handler,
+        case.number,
+        "finish",
+        version=case.version,
+        inputs={"result": "已修复"},
+        photos=[Upload("ok.png", png(50))],
+    )
+    assert done.state == "handled"
+    assert CasePhoto.objects.get(case=case).phase == "after"
+    assert len(stored_files(media)) == 1

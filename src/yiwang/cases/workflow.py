@@ -62,6 +62,7 @@ class Transition:
     counters: tuple[str, ...] = ()  # Case integer fields incremented
     guards: tuple[str, ...] = ()  # named preconditions, see engine.GUARDS
     effects: tuple[str, ...] = field(default=())  # named side effects, see engine.EFFECTS
+    photo_phase: str = ""  # photos may come with the move, stored as this phase
 
     @property
     def event_type(self) -> str:
@@ -162,7 +163,14 @@ TRANSITIONS: dict[str, Transition] = {
             clock=Clock.STOP,
             effects=("clear_assignee",),
         ),
-        _t("deny_void", "驳回作废", {S.VOID_REQUESTED}, PREVIOUS, {R.SHIFT_LEAD}, inputs=(REASON,)),
+        _t(
+            "deny_void",
+            gettext_noop("驳回作废"),
+            {S.VOID_REQUESTED},
+            PREVIOUS,
+            {R.SHIFT_LEAD},
+            inputs=(REASON,),
+        ),
         _t(
             "void",
             gettext_noop("作废"),
@@ -323,6 +331,7 @@ TRANSITIONS: dict[str, Transition] = {
             clock=Clock.START,
             stage=Stage.CHECK,
             effects=("store_result", "mark_handled"),
+            photo_phase="after",
         ),
         # 核查
         _t(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,9 +19,20 @@ from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# Photos attached to one move (处置完毕 with its after photos).
+MAX_PHOTOS_PER_MOVE = 9
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 # Who may add "before" photos besides the case's reporter.
 BEFORE_ROLES = frozenset({Role.INSPECTOR, Role.OPERATOR})
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file as received: the name and type are only the client's claims."""
+
+    filename: str
+    content: bytes
+    content_type: str = ""
 
 
 def sniff_image_type(content: bytes) -> str | None:

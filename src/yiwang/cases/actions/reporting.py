@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.cases import engine, numbers, routing
+from yiwang.cases.actions import photos as photo_actions
 from yiwang.cases.models import Case, CaseEvent, CaseStageRecord, Source, Urgency
-from yiwang.cases.workflow import INITIAL_STAGE, INITIAL_STATE
+from yiwang.cases.workflow import INITIAL_STAGE, INITIAL_STATE, TRANSITIONS
 from yiwang.catalog.models import Component, ObjectType
 from yiwang.core import generations
 from yiwang.core.errors import ActionError, InvalidInput, PermissionDenied
@@ -240,6 +242,44 @@ def transition(
     *,
     version: int | None,
     inputs: dict[str, Any] | None = None,
+    photos: Sequence[photo_actions.Upload] = (),
     now: datetime | None = None,
 ) -> Case:
-    return engine.apply_transition(actor, number, name, version=version, inputs=inputs, now=now)
+    """Apply one move of the table; a move that declares a photo phase (处置完毕) may bring
+    its photos, stored with it or not at all."""
+    if not photos:
+        return engine.apply_transition(actor, number, name, version=version, inputs=inputs, now=now)
+    t = TRANSITIONS.get(name)
+    if t is not None and not t.photo_phase:
+        raise InvalidInput("photos_not_allowed", f"“{t.label}”不能附带照片。", "photos")
+    if len(photos) > photo_actions.MAX_PHOTOS_PER_MOVE:
+        raise InvalidInput(
+            "too_many_photos",
+            f"一次最多附带 {photo_actions.MAX_PHOTOS_PER_MOVE} 张照片。",
+            "photos",
+        )
+    now = now or timezone.now()
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            case = engine.apply_transition(
+                actor, number, name, version=version, inputs=inputs, now=now
+            )
+            assert t is not None  # apply_transition refused an unknown name
+            for upload in photos:
+                photo = photo_actions.add_photo(
+                    actor,
+                    number,
+                    phase=t.photo_phase,
+                    filename=upload.filename,
+                    content=upload.content,
+                    content_type=upload.content_type,
+                    now=now,
+                )
+                stored.append(photo.file.name)
+    except BaseException:
+        # The rows are rolled back; the files written before the failure go too.
+        for name_on_disk in stored:
+            photo_actions.CasePhoto.file.field.storage.delete(name_on_disk)
+        raise
+    return case

@@ -72,7 +72,12 @@ class FormView:
     # folded until opened (or until a post of theirs came back with an error).
     tone: str = "primary"
     open: bool = False
+    photos: bool = False  # the move takes photos along (处置完毕 with its after photos)
+    photo_error: str = ""
 
+
+# Errors of the photos sent with a move, shown under its file field.
+PHOTO_FIELDS = frozenset({"photos", "file", "phase"})
 
 # Moves off the main path (requests, denials, voids, rework): folded under the main move.
 SIDE_MOVES = frozenset(
@@ -162,12 +167,15 @@ def _forms(
             gettext(t.label),
             fields,
             tone="secondary" if t.name in SIDE_MOVES else "primary",
+            photos=bool(t.photo_phase),
         )
         form.open = t.name == failed
         if t.name == failed and error is not None:
             named = next((f for f in fields if f.name == error.field), None)
             if named is not None:
                 named.error = error.message
+            elif form.photos and error.field in PHOTO_FIELDS:
+                form.photo_error = error.message
             else:
                 form.error = error.message
         forms.append(form)
@@ -426,8 +434,16 @@ def transition(request: HttpRequest, number: str, name: str) -> HttpResponse:
     values = {spec.name: request.POST.get(spec.name, "") for spec in t.inputs}
     raw_version = request.POST.get("version", "")
     version = int(raw_version) if raw_version.isdigit() else None
+    photos = [
+        # One byte past the limit is enough for the action to refuse a file.
+        photo_actions.Upload(
+            f.name or "", f.read(photo_actions.MAX_PHOTO_BYTES + 1), f.content_type or ""
+        )
+        for f in request.FILES.getlist("photos")
+        if f.size
+    ]
     try:
-        case = actions.transition(user, number, name, version=version, inputs=values)
+        case = actions.transition(user, number, name, version=version, inputs=values, photos=photos)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except Conflict as exc:
@@ -457,7 +473,8 @@ def upload_photo(request: HttpRequest, number: str) -> HttpResponse:
             number,
             phase=request.POST.get("phase", ""),
             filename=upload.name or "",
-            content=upload.read(),
+            # One byte past the limit is enough for the action to refuse the file.
+            content=upload.read(photo_actions.MAX_PHOTO_BYTES + 1),
             content_type=upload.content_type or "",
         )
     except NotFound as exc:
