@@ -318,14 +318,23 @@ def record_times(
 PHONE_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEAD})
 
 
-def contact_phone_for(user: Any, case: Case) -> str:
-    phone = case.contact_phone
-    if not phone or user.is_superuser or user.role in PHONE_ROLES:
-        return phone
+def sees_phone_numbers(user: Any) -> bool:
+    return bool(user.is_superuser or user.role in PHONE_ROLES)
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: enough to recognise a caller, not enough to call them."""
     if len(phone) <= 4:
         return "*" * len(phone)
     keep = 3 if len(phone) >= 11 else 2
     return phone[:keep] + "*" * (len(phone) - keep - 4) + phone[-4:]
+
+
+def contact_phone_for(user: Any, case: Case) -> str:
+    phone = case.contact_phone
+    if not phone or sees_phone_numbers(user):
+        return phone
+    return mask_phone(phone)
 
 
 # ---- who can take a case ------------------------------------------------------------------
