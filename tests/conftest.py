@@ -40,12 +40,6 @@ def _fresh_grid_index() -> None:
     index.invalidate()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """PBKDF2 costs ~0.5 s per user on a busy machine; tests create many users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def root(db: Any) -> User:
     """The installation's first administrator (created like `createsuperuser`)."""

@@ -115,6 +115,12 @@ def test_transition_errors_have_their_status_code_and_field(city: City) -> None:
     assert guarded.status_code == 400
     assert guarded.json()["code"] == "precondition"
 
+    # JSON true / objects are not ids or text, even where Python would convert them.
+    as_bool = move(login(u["operator"]), number, "request_void", version=1, note=True)
+    assert (as_bool.status_code, as_bool.json()["field"]) == (400, "note")
+    as_object = move(login(u["operator"]), number, "request_void", version=1, note={"a": 1})
+    assert (as_object.status_code, as_object.json()["field"]) == (400, "note")
+
     assert Case.objects.get(pk=case.pk).version == 1
     assert CaseEvent.objects.filter(case=case).count() == 1
 
@@ -130,6 +136,8 @@ def test_department_and_holder_rules(city: City) -> None:
     assert (missing.status_code, missing.json()["field"]) == (400, "department_id")
     not_a_number = move(login(u["dispatcher"]), number, "dispatch", version=3, department_id="x")
     assert (not_a_number.status_code, not_a_number.json()["field"]) == (400, "department_id")
+    as_true = move(login(u["dispatcher"]), number, "dispatch", version=3, department_id=True)
+    assert (as_true.status_code, as_true.json()["field"]) == (400, "department_id")
     ok = move(
         login(u["dispatcher"]), number, "dispatch", version=3, department_id=city.municipal.pk
     )

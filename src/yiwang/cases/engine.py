@@ -314,6 +314,9 @@ def _clean_inputs(t: Transition, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _convert(spec: Input, value: Any) -> Any:
+    # JSON true/false, objects and lists are never a valid answer (int(True) would be 1).
+    if isinstance(value, bool | dict | list):
+        raise InvalidInput("invalid", f"{spec.label}的格式不正确。", spec.name)
     if spec.kind in ("int", "user", "department"):
         try:
             return int(value)
