@@ -11,7 +11,7 @@ Open to system administrators (role) and superusers with staff access.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import time
 from typing import Any
 
@@ -131,14 +131,14 @@ class CaseAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         return queries.cases(request.user)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[Any]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         fields = [f for f in super().get_fields(request, obj) if f != "masked_contact_phone"]
         if queries.sees_phone_numbers(request.user):
             return fields
         # Reporters' numbers are for the people who call them back (受理员, 值班长).
         return ["masked_contact_phone" if f == "contact_phone" else f for f in fields]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [*super().get_readonly_fields(request, obj), "masked_contact_phone"]
 
     @admin.display(description=_("联系电话"))
