@@ -70,8 +70,34 @@ def create_division(actor: Any, *, code: str, name: str, level: str, parent_code
 
 
 @transaction.atomic
+def rename_division(actor: Any, division_id: int, name: str) -> Division:
+    """Change a division's name; its code, level and parent stay (every scope path uses them)."""
+    require_admin(actor, "修改区划")
+    division = Division.objects.filter(pk=division_id).first()
+    if division is None or not path_in_scope(actor, division.path):
+        raise NotFound("division_not_found", "区划不存在或不在您的管辖范围内。", "division_id")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("required", "请填写名称。", "name")
+    if len(name) > Division._meta.get_field("name").max_length:  # type: ignore[operator]
+        raise InvalidInput("too_long", "名称过长。", "name")
+    if name != division.name:
+        old = division.name
+        division.name = name
+        division.save(update_fields=["name"])
+        audit.record(actor, "org.rename_division", division, f"区划 {old} 更名为 {name}", old=old)
+    return division
+
+
+@transaction.atomic
 def create_department(
-    actor: Any, *, name: str, kind: str, division_code: str, credit_code: str = ""
+    actor: Any,
+    *,
+    name: str,
+    kind: str,
+    division_code: str,
+    credit_code: str = "",
+    is_active: bool = True,
 ) -> Department:
     require_admin(actor, "新建部门")
     name = name.strip()
@@ -89,9 +115,14 @@ def create_department(
             "duplicate_credit_code", "该统一社会信用代码已被其他部门使用。", "credit_code"
         )
     department = Department.objects.create(
-        name=name, kind=kind, division=division, credit_code=credit_code
+        name=name, kind=kind, division=division, credit_code=credit_code, is_active=is_active
     )
-    audit.record(actor, "org.create_department", department, f"新建部门 {name}")
+    audit.record(
+        actor,
+        "org.create_department",
+        department,
+        f"新建部门 {name}" + ("" if is_active else "（停用）"),
+    )
     # Case routing falls back to a street's 属地 department; let its cache see the new one.
     generations.bump("routing")
     return department
@@ -312,6 +343,47 @@ def update_staff(
     user.save()
     audit.record(actor, "org.update_staff", user, f"修改人员 {user.username}（{user.role_label}）")
     return user
+
+
+@transaction.atomic
+def set_staff_permissions(
+    actor: Any, user_id: int, *, group_ids: list[int], permission_ids: list[int]
+) -> User:
+    """Django groups and raw permissions of a staff member: a superuser's tool only."""
+    if not getattr(actor, "is_superuser", False):
+        raise PermissionDenied("forbidden_superuser", "只有超级管理员可以分配权限组和权限。")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("user_not_found", "人员不存在。", "user_id")
+    old_groups = set(user.groups.values_list("pk", flat=True))
+    old_perms = set(user.user_permissions.values_list("pk", flat=True))
+    if old_groups != set(group_ids) or old_perms != set(permission_ids):
+        user.groups.set(group_ids)
+        user.user_permissions.set(permission_ids)
+        audit.record(
+            actor,
+            "org.set_staff_permissions",
+            user,
+            f"修改人员 {user.username} 的权限组和权限",
+            groups=sorted(group_ids),
+            permissions=sorted(permission_ids),
+        )
+    return user
+
+
+@transaction.atomic
+def revoke_tokens(actor: Any, token_ids: list[int]) -> int:
+    """Revoke API tokens (of staff within the actor's area); returns how many were revoked."""
+    require_admin(actor, "吊销接口令牌")
+    tokens = list(ApiToken.objects.select_related("user__division").filter(pk__in=token_ids))
+    for token in tokens:
+        division = token.user.division
+        if division is not None and not path_in_scope(actor, division.path):
+            raise NotFound("token_not_found", "令牌不存在或不在您的管辖范围内。", "token_id")
+    for token in tokens:
+        audit.record(actor, "org.revoke_token", token, f"吊销接口令牌 {token.prefix}…")
+    ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).delete()
+    return len(tokens)
 
 
 @transaction.atomic

@@ -1,9 +1,8 @@
 """Django admin for organisation reference data: divisions, departments, staff, tokens.
 
-New rows go through ``org.actions`` (same checks and audit row as the API). Edits of
-existing rows are plain admin saves of descriptive fields (names, flags, contact data):
-they skip the actions layer, so each one writes an audit row here itself. Every list is
-limited to the acting administrator's division subtree.
+Every save and delete goes through ``org.actions`` (the same checks and audit rows as
+the API); the forms only collect the input. Every list is limited to the acting
+administrator's division subtree.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core import adminforms, audit
+from yiwang.core import adminforms
 from yiwang.core.errors import ActionError
 from yiwang.core.scope import path_in_scope, scoped
 from yiwang.org import actions
@@ -145,8 +144,7 @@ class DivisionAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Division, form: Any, change: bool) -> None:
         if change:
-            obj.save(update_fields=["name"])
-            audit.record(request.user, "org.admin_change_division", obj, f"修改区划名称 {obj.name}")
+            actions.rename_division(request.user, obj.pk, form.cleaned_data.get("name", ""))
             return
         created = _create_division(request.user, form.cleaned_data)
         obj.pk, obj.path = created.pk, created.path
@@ -185,6 +183,7 @@ def _create_department(actor: Any, data: dict[str, Any]) -> Department:
         kind=data.get("kind", ""),
         division_code=division.code if division else "",
         credit_code=data.get("credit_code", ""),
+        is_active=data.get("is_active", True),
     )
 
 
@@ -214,8 +213,6 @@ class DepartmentAdmin(ScopedAdmin):
             return
         created = _create_department(request.user, form.cleaned_data)
         obj.pk = created.pk
-        if not form.cleaned_data.get("is_active", True):
-            Department.objects.filter(pk=created.pk).update(is_active=False)
 
 
 # ---------------------------------------------------------------------------
@@ -331,8 +328,14 @@ class StaffAdmin(ScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
         )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        if change:
-            super().save_related(request, form, formsets, change)
+        data = form.cleaned_data
+        if change and request.user.is_superuser and "groups" in data:
+            actions.set_staff_permissions(
+                request.user,
+                form.instance.pk,
+                group_ids=[g.pk for g in data["groups"]],
+                permission_ids=[p.pk for p in data.get("user_permissions", [])],
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -364,10 +367,7 @@ class ApiTokenAdmin(ScopedAdmin):
         return str(division.path) if division else ""
 
     def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
-        audit.record(request.user, "org.revoke_token", obj, f"吊销接口令牌 {obj.prefix}…")
-        super().delete_model(request, obj)
+        actions.revoke_tokens(request.user, [obj.pk])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for token in queryset:
-            audit.record(request.user, "org.revoke_token", token, f"吊销接口令牌 {token.prefix}…")
-        super().delete_queryset(request, queryset)
+        actions.revoke_tokens(request.user, list(queryset.values_list("pk", flat=True)))
