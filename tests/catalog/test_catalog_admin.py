@@ -57,3 +57,31 @@ def test_admin_cannot_rename_a_standard_type(client: Client, root: User, db: Any
     assert response.status_code == 302
     water.refresh_from_db()
     assert (water.name, water.self_handle) == ("供水井盖", True)
+
+
+def test_a_system_administrator_who_is_not_a_superuser_uses_the_reference_pages(
+    client: Client, make_user: Any, grids: dict[str, UnitGrid]
+) -> None:
+    street_admin = make_user("admin", "440304001")
+    client.force_login(street_admin)
+    index = client.get("/admin/").content.decode()
+    for page in ("/admin/geo/unitgrid/", "/admin/catalog/objecttype/", "/admin/catalog/component/"):
+        assert page in index
+        assert client.get(page).status_code == 200
+    # Their own street's grid opens and its name changes through the action; street B's
+    # grid is not theirs.
+    own, other = grids["a"], grids["b"]
+    listing = client.get("/admin/geo/unitgrid/").content.decode()
+    assert own.code in listing and other.code not in listing
+    response = client.post(
+        f"/admin/geo/unitgrid/{own.pk}/change/", {"name": "南华第一网格", "region_class": "1"}
+    )
+    assert response.status_code == 302
+    own.refresh_from_db()
+    assert own.name == "南华第一网格"
+    assert AuditEntry.objects.filter(action="geo.update_grid", actor=street_admin).exists()
+    assert client.get(f"/admin/geo/unitgrid/{other.pk}/change/").status_code in (302, 404)
+
+    # Any other role has no admin at all.
+    client.force_login(make_user("inspector", "440304001"))
+    assert client.get("/admin/geo/unitgrid/").status_code == 302

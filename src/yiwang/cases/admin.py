@@ -36,9 +36,8 @@ from yiwang.catalog.models import Kind
 from yiwang.core import adminforms
 from yiwang.core.errors import ActionError
 from yiwang.core.scope import path_in_scope, scoped
+from yiwang.org.adminaccess import AdministratorsAdmin, is_system_admin
 from yiwang.org.models import Department, Division
-from yiwang.org.permissions import has_role
-from yiwang.org.roles import Role
 
 # Action argument names → admin form field names.
 FORM_FIELDS = {
@@ -60,27 +59,8 @@ class ActorForm(forms.ModelForm):
     _actor: Any = None
 
 
-def _is_admin(request: HttpRequest) -> bool:
-    return has_role(request.user, [Role.ADMIN]) and bool(request.user.is_staff)
-
-
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(AdministratorsAdmin):
     """Reference tables of the whole node: system administrators only."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_admin(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_admin(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_admin(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _is_admin(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_admin(request)
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -107,7 +87,7 @@ class ReferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AdministratorsAdmin):
     """Cases change only through the workflow; here administrators can look them up."""
 
     list_display = [
@@ -145,13 +125,10 @@ class CaseAdmin(admin.ModelAdmin):
     def masked_contact_phone(self, obj: Case) -> str:
         return queries.mask_phone(obj.contact_phone) if obj.contact_phone else ""
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_admin(request)
-
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and not path_in_scope(request.user, obj.division_path):
             return False
-        return _is_admin(request)
+        return is_system_admin(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from yiwang.catalog import actions, queries
 from yiwang.catalog.models import Component, ObjectType
 from yiwang.core.errors import ActionError
+from yiwang.org.adminaccess import AdministratorsAdmin
 
 
 class ObjectTypeForm(forms.ModelForm):
@@ -39,7 +40,7 @@ class ObjectTypeForm(forms.ModelForm):
 
 
 @admin.register(ObjectType)
-class ObjectTypeAdmin(admin.ModelAdmin):
+class ObjectTypeAdmin(AdministratorsAdmin):
     form = ObjectTypeForm
     list_display = [
         "code",
@@ -90,7 +91,7 @@ class ObjectTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):
+class ComponentAdmin(AdministratorsAdmin):
     """Read-only view; the inventory changes through imports (actions.import_components)."""
 
     list_display = ["ident", "name", "type", "state", "grid", "street", "community"]

@@ -9,10 +9,11 @@ from django.http import HttpRequest
 from yiwang.core.scope import scoped
 from yiwang.geo import actions as grid_actions
 from yiwang.geo.models import UnitGrid
+from yiwang.org.adminaccess import AdministratorsAdmin
 
 
 @admin.register(UnitGrid)
-class UnitGridAdmin(admin.ModelAdmin):
+class UnitGridAdmin(AdministratorsAdmin):
     """Grids are added through the importer (it validates polygons, overlaps and codes);
     here only the name and region class can change, through the action, so the audit log
     and the spatial index stay right."""

@@ -22,9 +22,8 @@ from yiwang.core import adminforms
 from yiwang.core.errors import ActionError
 from yiwang.core.scope import path_in_scope, scoped
 from yiwang.org import actions
+from yiwang.org.adminaccess import is_system_admin
 from yiwang.org.models import ApiToken, Department, Division, User
-from yiwang.org.permissions import has_role
-from yiwang.org.roles import Role
 
 # Action argument names → admin form field names.
 FORM_FIELDS = {
@@ -46,9 +45,6 @@ class ScopedAdmin(admin.ModelAdmin):
     # Lookup of the division path on this model, for the scope filter.
     scope_path: str = ""
 
-    def _is_admin(self, request: HttpRequest) -> bool:
-        return has_role(request.user, [Role.ADMIN]) and bool(request.user.is_staff)
-
     def _obj_path(self, obj: Model) -> str:
         value: Any = obj
         for part in self.scope_path.split("__"):
@@ -56,7 +52,7 @@ class ScopedAdmin(admin.ModelAdmin):
         return str(value)
 
     def _allowed(self, request: HttpRequest, obj: Model | None) -> bool:
-        if not self._is_admin(request):
+        if not is_system_admin(request):
             return False
         return obj is None or path_in_scope(request.user, self._obj_path(obj))
 
@@ -64,7 +60,7 @@ class ScopedAdmin(admin.ModelAdmin):
         return scoped(super().get_queryset(request), request.user, self.scope_path)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._is_admin(request)
+        return is_system_admin(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._allowed(request, obj)
@@ -73,7 +69,7 @@ class ScopedAdmin(admin.ModelAdmin):
         return self._allowed(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._is_admin(request)
+        return is_system_admin(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Cases, grids and staff point at these rows; deactivate instead of deleting.
