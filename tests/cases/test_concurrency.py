@@ -7,7 +7,6 @@ transactions) and on PostgreSQL (row lock + conditional version bump).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,37 +14,13 @@ import pytest
 from case_steps import Loop, local, reload
 from case_support import City
 
+from concurrency import run_together
 from yiwang.cases import actions
 from yiwang.cases.models import Case, CaseEvent, State
 from yiwang.core.errors import Conflict
 from yiwang.org.models import User
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Start all jobs at the same instant; each result is a return value or an ActionError."""
-    from django.db import connection
-
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = jobs[i]()
-        except Exception as exc:  # an ActionError is an outcome; anything else fails the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def test_two_dispatchers_dispatch_the_same_case_at_once(city: City, make_user: Any) -> None:

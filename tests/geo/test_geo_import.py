@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from grid_shapes import A1, A2, B1, collection, feature, square_geometry
 
+from concurrency import run_together
 from yiwang.core import generations
 from yiwang.core.importing import ImportRejected
 from yiwang.core.models import AuditEntry
@@ -271,3 +272,19 @@ def test_import_of_a_thousand_grids_is_fast(root: User) -> None:
     started = time.perf_counter()
     assert actions.import_grids(root, collection(*features)).created == 1000
     assert time.perf_counter() - started < 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_imports_at_once_leave_exactly_one(root: User) -> None:
+    """Each import checks overlaps against what the other committed: never both written."""
+    first = collection(good(*A1))
+    second = collection(good(A2[0], A2[1] - 0.0005, A2[2]))  # overlaps A1 by ~5,700 m²
+    for attempt in range(3):
+        UnitGrid.objects.all().delete()
+        results = run_together(
+            [lambda: actions.import_grids(root, first), lambda: actions.import_grids(root, second)]
+        )
+        refused = [r for r in results if isinstance(r, ImportRejected)]
+        assert len(refused) == 1, (attempt, results)
+        assert [e.code for e in refused[0].errors] == ["overlap"]
+        assert UnitGrid.objects.count() == 1

@@ -265,13 +265,14 @@ def create_grid(
         "region_class": region_class,
         "geometry": geometry,
     }
-    (cand,) = _validate(actor, [item], crs, errors)
-    if errors.errors:
-        first = errors.errors[0]
-        raise InvalidInput(first.code, first.message, first.field)
-    grid = _build(cand)
     try:
         with transaction.atomic():
+            _lock_grids()
+            (cand,) = _validate(actor, [item], crs, errors)
+            if errors.errors:
+                first = errors.errors[0]
+                raise InvalidInput(first.code, first.message, first.field)
+            grid = _build(cand)
             grid.save()
             audit.record(
                 actor,
@@ -281,10 +282,19 @@ def create_grid(
                 crs=crs,
                 area_m2=grid.area_m2,
             )
-            generations.bump(GENERATION)
     except IntegrityError as exc:
         raise _duplicate_race(exc) from exc
     return grid
+
+
+def _lock_grids() -> None:
+    """Serialise grid writers for the rest of the transaction, so that the overlap and
+    duplicate checks of one import see every grid another import committed before it.
+
+    Bumping the generation first does it: the UPDATE holds the row lock on PostgreSQL
+    until commit, and SQLite's IMMEDIATE transactions already admit one writer at a time.
+    """
+    generations.bump(GENERATION)
 
 
 def _features(data: dict[str, Any] | str | bytes) -> tuple[list[dict[str, Any]], str | None]:
@@ -345,11 +355,12 @@ def import_grids(
                 "geometry": feature.get("geometry") if isinstance(feature, dict) else None,
             }
         )
-    candidates = _validate(actor, raw, crs, errors)
-    errors.raise_if_any("要素")
-    grids = [_build(c) for c in candidates]
     try:
         with transaction.atomic():
+            _lock_grids()
+            candidates = _validate(actor, raw, crs, errors)
+            errors.raise_if_any("要素")
+            grids = [_build(c) for c in candidates]
             UnitGrid.objects.bulk_create(grids, batch_size=500)
             audit.record(
                 actor,
@@ -359,7 +370,6 @@ def import_grids(
                 crs=crs,
                 codes=[g.code for g in grids],
             )
-            generations.bump(GENERATION)
     except IntegrityError as exc:
         raise _duplicate_race(exc) from exc
     return ImportSummary(created=len(grids), total=len(features))
