@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.test import Client
 
+from yiwang.cases.actions import reference
 from yiwang.org.actions import create_department
 from yiwang.org.models import User
 
@@ -119,3 +122,23 @@ def test_home_counts_what_the_user_may_see(
     html = client.get("/").content.decode()
     assert 'data-count="grids">1<' in html
     assert 'data-count="components">1<' in html
+
+
+def test_administrators_are_warned_on_the_home_page_about_a_missing_holiday_year(
+    client: Client, make_user: Callable[..., User], org_tree: Any, root: User
+) -> None:
+    this_year = datetime.now(ZoneInfo("Asia/Shanghai")).year
+    for year in (this_year, this_year + 1):
+        reference.mark_year_complete(root, year)
+    admin = make_user("admin", "440304")
+    inspector = make_user("inspector", "440304001")
+    login(client, admin.username)
+    assert "calendar-warning" not in client.get("/").content.decode()
+
+    reference.unmark_year(root, this_year)
+    html = client.get("/").content.decode()
+    assert f"{this_year} 年节假日数据尚未维护" in html
+    assert 'href="/admin/cases/calendarday/"' in html
+    # The warning is for those who can act on it.
+    client.force_login(inspector)
+    assert "节假日数据尚未维护" not in client.get("/").content.decode()

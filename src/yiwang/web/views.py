@@ -7,9 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from yiwang.cases import deadlines
 from yiwang.catalog import queries as catalog_queries
 from yiwang.catalog.models import Kind
 from yiwang.geo import queries as geo_queries
+from yiwang.org.permissions import has_role
+from yiwang.org.roles import Role
 from yiwang.web.forms import LoginForm
 
 
@@ -29,4 +32,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "component_types": types.filter(kind=Kind.COMPONENT).count(),
         "matter_types": types.filter(kind=Kind.MATTER).count(),
     }
-    return render(request, "web/home.html", {"counts": counts})
+    # Administrators keep the holiday calendar; they are told on arrival when a year is missing.
+    warnings = deadlines.calendar_warnings() if has_role(user, [Role.ADMIN]) else []
+    return render(request, "web/home.html", {"counts": counts, "calendar_warnings": warnings})
