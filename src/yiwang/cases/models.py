@@ -194,6 +194,13 @@ class Case(models.Model):
                 name="case_street_state_recent",
             ),
             models.Index(fields=["state", "stage_due_at"], name="case_state_due"),
+            # "Overdue only" of a street: only cases with a running clock carry a deadline,
+            # a few per cent of the table, so this index stays small.
+            models.Index(
+                fields=["street", "stage_due_at"],
+                condition=models.Q(stage_due_at__isnull=False),
+                name="case_street_running_due",
+            ),
         ]
 
     def __str__(self) -> str:
