@@ -75,6 +75,29 @@ def test_a_production_configuration_without_secret_key_is_refused(tmp_path: Path
     assert "YIWANG_SECRET_KEY" in result.stderr
 
 
+def _settings(env: dict[str, str], *names: str) -> list[str]:
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='yiwang.settings'; "
+        "django.setup(); from django.conf import settings; "
+        f"print(*[getattr(settings, n) for n in {list(names)!r}])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_a_production_configuration_sends_cookies_over_https_only(tmp_path: Path) -> None:
+    names = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "DEBUG")
+    env = _env(tmp_path)
+    env["YIWANG_DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/not_used"
+    env["YIWANG_SECRET_KEY"] = "a-production-secret-of-enough-length-0123456789"
+    assert _settings(env, *names) == ["True", "True", "True", "False"]
+    # The local demo on http://127.0.0.1 keeps plain cookies, or nobody could sign in.
+    assert _settings(_env(tmp_path), *names) == ["False", "False", "True", "False"]
+
+
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     env = _env(tmp_path)
     code = (
@@ -90,3 +113,52 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     mode, timeout = out.stdout.split()
     assert mode == "wal"
     assert int(timeout) >= 5000
+
+
+def test_two_writers_on_sqlite_wait_for_each_other_instead_of_failing(tmp_path: Path) -> None:
+    """A web process and the worker both read-then-write: with IMMEDIATE transactions the
+    second waits for the first and sees its write; with SQLite's default it would fail
+    with "database is locked" or lose an update."""
+    env = _env(tmp_path)
+    code = """
+import os, threading, time
+os.environ['DJANGO_SETTINGS_MODULE'] = 'yiwang.settings'
+import django; django.setup()
+from django.db import connection, transaction
+with connection.cursor() as c:
+    c.execute('CREATE TABLE counter (n integer)'); c.execute('INSERT INTO counter VALUES (0)')
+connection.close()
+errors, barrier = [], threading.Barrier(2)
+def bump():
+    try:
+        barrier.wait()
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute('SELECT n FROM counter'); n = c.fetchone()[0]
+            time.sleep(0.3)
+            c.execute('UPDATE counter SET n = %s', [n + 1])
+    except Exception as exc:
+        errors.append(repr(exc))
+    finally:
+        connection.close()
+threads = [threading.Thread(target=bump) for _ in range(2)]
+[t.start() for t in threads]; [t.join() for t in threads]
+with connection.cursor() as c:
+    c.execute('SELECT n FROM counter'); print(c.fetchone()[0], errors)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2 []"
+
+
+def test_worker_runs_the_queue_and_exits_in_batch_mode(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    migrate = subprocess.run(
+        [YIWANG, "migrate"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    worker = subprocess.run(
+        [YIWANG, "worker", "--batch"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert worker.returncode == 0, worker.stderr

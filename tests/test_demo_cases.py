@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
@@ -13,8 +14,9 @@ from django.utils import timezone
 from yiwang.cases import queries
 from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CaseStageRecord, State
 from yiwang.catalog.models import Component
+from yiwang.geo.codes import validate_grid_code
 from yiwang.geo.models import UnitGrid
-from yiwang.org.models import Department, User
+from yiwang.org.models import Department, Division, User
 
 pytestmark = pytest.mark.slow
 
@@ -86,6 +88,21 @@ def test_demo_loads_cases_in_every_state_and_twice_is_once(capsys: Any) -> None:
         user = User.objects.select_related("division", "department").get(username=username)
         for key in keys:
             assert queries.worklist(user, key).exists(), f"{username}: {key} is empty"
+
+    # The city itself: 3 streets of 3 communities, ~300 grids of valid codes, 1,000
+    # components, and every demo account signs in with the printed password.
+    assert Division.objects.filter(code__startswith="440304", level="street").count() == 3
+    assert Division.objects.filter(code__startswith="440304", level="community").count() == 9
+    assert 250 <= first["grids"] <= 350
+    for code, community in UnitGrid.objects.values_list("code", "community__code"):
+        assert validate_grid_code(code, community) == code
+    assert first["components"] == 1000
+    assert Component.objects.values("type").distinct().count() >= 20
+    printed = capsys.readouterr().out
+    for username in ("inspector", "operator", "shiftlead", "dispatcher", "handler", "leader",
+                     "admin"):  # fmt: skip
+        assert username in printed
+        assert authenticate(username=username, password="yiwang-demo") is not None, username
 
     call_command("load_demo")
     assert _counts() == first

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    # Serves the API docs page with its own Swagger UI files (never a CDN).
+    "ninja",
     "yiwang.core",
     "yiwang.org",
     "yiwang.geo",
