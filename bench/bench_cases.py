@@ -352,6 +352,7 @@ def _rows(
             "stage_due_at": due if state != "suspended" else None,
             "stage_unit": "work_hours" if stage else "",
             "stage_remaining_seconds": 3600.0 if state == "suspended" else None,
+            "stage_suspended_seconds": 0.0,
             "rework_count": 0,
             "return_count": 0,
             "extension_count": 0,
