@@ -156,7 +156,7 @@ def _dispatched(loop: Loop, city: City, n: int) -> None:
 
 
 def _show(rows: list[Case]) -> list[tuple[Any, ...]]:
-    """What a list page renders for each row."""
+    """What a list page (and an API list item) renders for each row."""
     cal = deadlines.calendar()
     now = local(2026, 3, 2, 12)
     return [
@@ -164,10 +164,8 @@ def _show(rows: list[Case]) -> list[tuple[Any, ...]]:
             c.number,
             c.type.name,
             c.grid.code,
-            c.community.name,
             c.street.name,
             c.department.name if c.department else "",
-            str(c.assignee) if c.assignee else "",
             queries.light(c, now, cal=cal),
         )
         for c in rows

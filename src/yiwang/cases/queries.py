@@ -27,13 +27,19 @@ from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-LIST_RELATED = ("type", "grid", "street", "community", "department", "assignee")
+# What a list row shows (type, grid, street, department). Every join here costs planning
+# time on each page view; the detail page adds the rest.
+LIST_RELATED = ("type", "grid", "street", "department")
+# Long columns no list shows (the detail page loads them); the grid outline can be
+# kilobytes per row.
+LIST_DEFERRED = ("grid__geometry", "description", "pending_request")
+DETAIL_RELATED = ("community", "assignee", "reporter", "component", "suggested_department")
 COUNT_CAP = 10_000  # counts above this show as "10000+" so huge lists stay fast
 
 
 def cases(user: Any) -> QuerySet[Case]:
     # Lists never draw the grid polygon; leaving it out keeps wide exports and pages light.
-    qs = Case.objects.select_related(*LIST_RELATED).defer("grid__geometry")
+    qs = Case.objects.select_related(*LIST_RELATED).defer(*LIST_DEFERRED)
     return scoped(qs, user, "division_path")
 
 
@@ -41,7 +47,7 @@ def case_detail(user: Any, number: str) -> Case:
     case = (
         cases(user)
         .defer(None)  # the detail page draws the grid outline
-        .select_related("reporter", "component", "suggested_department")
+        .select_related(*DETAIL_RELATED)
         .filter(number=number)
     )
     found = case.first()

@@ -184,7 +184,7 @@ def _local(value: datetime | None) -> datetime | None:
 def _export_rows(qs: QuerySet[Case], limit: int, truncated: bool) -> Iterator[list[Any]]:
     now = timezone.now()
     yes, no = gettext("是"), gettext("否")
-    for c in qs[:limit].iterator(chunk_size=CHUNK):
+    for c in qs.select_related("community")[:limit].iterator(chunk_size=CHUNK):
         overdue = (
             c.stage_due_at is not None and c.stage_due_at < now and c.state not in FINAL_STATES
         )

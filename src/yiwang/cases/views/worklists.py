@@ -98,8 +98,7 @@ def _is_fragment(request: HttpRequest) -> bool:
 
 
 def _list_query(qs: QuerySet[Case], sort: str) -> QuerySet[Case]:
-    # The grid outline is not shown in lists; it can be kilobytes per row.
-    return qs.defer("grid__geometry", "description", "pending_request").order_by(*SORTS[sort])
+    return qs.order_by(*SORTS[sort])
 
 
 def _body_context(request: HttpRequest, user: User, key: str | None) -> dict[str, Any]:
