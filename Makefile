@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENDOR := src/yiwang/web/static/vendor
 PGURL ?= $(or $(YIWANG_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/test)
-PYTEST_ARGS ?=
+# Two workers: the suite is CPU-bound and CI machines have two cores (pytest-xdist).
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install demo test lint typecheck test-sqlite test-postgres serve clean messages
 
