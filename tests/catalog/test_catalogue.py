@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from shared_data import shared_file
 from yiwang.catalog import actions, queries
 from yiwang.catalog.models import ObjectType
 from yiwang.core.errors import InvalidInput, PermissionDenied
 from yiwang.core.models import AuditEntry
 from yiwang.org.models import User
-
-REFERENCE = Path(__file__).resolve().parents[3] / "shared/reference/gbt47678-5-2026-catalog.csv"
 
 
 def test_migrations_load_153_component_and_250_matter_types(db: Any) -> None:
@@ -37,9 +35,9 @@ def test_spot_checks_keep_leading_zeros_and_source_spelling(db: Any) -> None:
     assert not ObjectType.objects.filter(code="01016").exists()
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference data not present")
 def test_loaded_catalogue_equals_the_reference_file(db: Any) -> None:
-    with REFERENCE.open(encoding="utf-8") as f:
+    reference = shared_file("reference", "gbt47678-5-2026-catalog.csv")
+    with reference.open(encoding="utf-8") as f:
         expected = {
             (r["kind"], r["code"], r["major_code"], r["major_name"], r["name"])
             for r in csv.DictReader(f)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pyproj import Geod
 
+from shared_data import shared_file
 from yiwang.core.errors import InvalidInput
 from yiwang.geo import crs
 
-CORPUS = (
-    Path(__file__).resolve().parents[3] / "shared" / "corpora" / "coords" / "transform-vectors.json"
-)
+CORPUS = shared_file("corpora", "coords", "transform-vectors.json")
 VECTORS: list[dict[str, Any]] = json.loads(CORPUS.read_text())
 GEOD = Geod(ellps="WGS84")
 
