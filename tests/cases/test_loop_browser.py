@@ -38,6 +38,10 @@ def open_from_worklist(page: Any, base: str, key: str, number: str) -> None:
     """On the workbench, open the worklist `key` and click the case's row."""
     page.goto(f"{base}/cases/")
     page.click(f"a.wl-card[data-worklist='{key}']")
+    # HTMX swaps the list in and pushes the worklist's URL; a click on a row before that
+    # push would have its navigation cancelled by it (a person clicks much later).
+    page.wait_for_url(f"{base}/cases/worklist/{key}/", timeout=WAIT_MS)
+    page.wait_for_function("!document.querySelector('.htmx-request')", timeout=WAIT_MS)
     row = page.locator(f"section.wl-list[data-current='{key}'] tr.wl-row[data-number='{number}']")
     row.wait_for(timeout=WAIT_MS)
     with page.expect_navigation(url=f"{base}/cases/{number}/", timeout=WAIT_MS):
