@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -154,11 +153,13 @@ def test_change_by_another_process_is_seen(make_grid: Callable[..., UnitGrid]) -
     assert found is not None and found.grid_name == "他处修改"
 
 
-def test_locate_many_is_fast_and_aligned(make_grid: Callable[..., UnitGrid]) -> None:
+def test_locate_many_is_one_lookup_and_aligned(django_assert_max_num_queries: Any) -> None:
+    # Its speed is measured by bench/bench_geo.py; here, that 10,000 points cost one small
+    # query (the grids' generation) once the index is built, not one per point.
     points = [(114.050 + (i % 100) * 0.0001, 22.5405 + (i // 100) * 0.00001) for i in range(10_000)]
-    started = time.perf_counter()
-    results = locate_many(points)
-    elapsed = time.perf_counter() - started
+    locate(114.051, 22.541)  # builds the index
+    with django_assert_max_num_queries(1):
+        results = locate_many(points)
     assert len(results) == len(points)
     for (lon, _lat), found in zip(points, results, strict=True):
         if 114.050 < lon < 114.052:
@@ -167,5 +168,4 @@ def test_locate_many_is_fast_and_aligned(make_grid: Callable[..., UnitGrid]) -> 
             assert found is not None and found.grid_code == A2[0]
         elif lon > 114.054:
             assert found is None
-    assert elapsed < 3.0, f"10,000 points took {elapsed:.2f} s"
     assert locate_many([]) == []
