@@ -163,6 +163,8 @@ def test_failures_are_shown_and_audited(
     assert "生成文件时出错" in page and "disk full" not in page
     assert not (media / "exports").exists() or not any((media / "exports").iterdir())
     assert audited(midway)[-1] == ("core.export_failed", owner.pk)
+    # An id past any integer column is simply not found (no overflow error).
+    assert client.get("/exports/99999999999999999999999/").status_code == 404
 
 
 @pytest.mark.django_db
