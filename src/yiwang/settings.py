@@ -185,7 +185,7 @@ PERIODIC_TASKS = {
 
 # Exports: an XLSX of more rows than this is built by the worker (progress bar, download
 # link) instead of in the request; a finished file stays downloadable this many hours.
-EXPORT_IMMEDIATE_ROWS = int(os.environ.get("YIWANG_EXPORT_IMMEDIATE_ROWS", "1000"))
+EXPORT_IMMEDIATE_ROWS = int(os.environ.get("YIWANG_EXPORT_IMMEDIATE_ROWS", "500"))
 EXPORT_RETENTION_HOURS = int(os.environ.get("YIWANG_EXPORT_RETENTION_HOURS", "24"))
 
 # Spatial tolerances (metres / square metres) used by the grid importer.
