@@ -52,6 +52,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--rows", type=int, default=60_000, help="cases in the database")
     p.add_argument("--keep", action="store_true", help="reuse an existing bench database")
     p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="rows per export")
+    p.add_argument("--paths", nargs="+", help="only these paths (e.g. 'csv stream' 'raw csv')")
     return p.parse_args()
 
 
@@ -104,6 +105,8 @@ def main() -> None:
         for label, fn in paths:
             if label == "xlsx in request" and size > settings.EXPORT_IMMEDIATE_ROWS:
                 continue  # the page queues a job instead
+            if args.paths and label not in args.paths:
+                continue
             seconds, cpu, peak = measure(fn)
             print(
                 f"{size:>7,}  {label:<16}{seconds:>9.2f}{cpu:>9.2f}{peak:>10.1f}"
