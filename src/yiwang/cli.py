@@ -3,7 +3,7 @@
 yiwang serve [--host H] [--port P]   production server (gunicorn), static files served
 yiwang migrate                       apply database migrations
 yiwang demo [--no-serve]             migrate, load the demo city, then serve it
-yiwang worker                        background task worker
+yiwang worker [--batch]              background task worker (also runs the periodic jobs)
 yiwang <django command> ...          any Django management command
 """
 
@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_serve:
             serve(args.host, args.port, 2)
     elif args.command == "worker":
+        from yiwang.core import periodic
+
+        periodic.schedule()  # periodic jobs (expired exports and tokens) run at start, then on time
         _manage("db_worker", *(["--batch"] if args.batch else []))
 
 

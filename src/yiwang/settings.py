@@ -177,6 +177,16 @@ SESSION_COOKIE_SECURE = _flag("YIWANG_SECURE_COOKIES", not DEBUG and not USING_L
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Jobs the worker runs on its own, every so many seconds (see yiwang.core.periodic).
+PERIODIC_TASKS = {
+    "yiwang.core.exports.tasks.prune_expired_exports": 3600,
+    "yiwang.org.tasks.prune_expired_tokens": 3600,
+}
+
+# Exports: an XLSX of more rows than this is built by the worker (progress bar, download
+# link) instead of in the request; a finished file stays downloadable this many hours.
+EXPORT_IMMEDIATE_ROWS = int(os.environ.get("YIWANG_EXPORT_IMMEDIATE_ROWS", "500"))
+EXPORT_RETENTION_HOURS = int(os.environ.get("YIWANG_EXPORT_RETENTION_HOURS", "24"))
 
 # Spatial tolerances (metres / square metres) used by the grid importer.
 GRID_OVERLAP_TOLERANCE_M2 = float(os.environ.get("YIWANG_GRID_OVERLAP_TOLERANCE_M2", "1.0"))

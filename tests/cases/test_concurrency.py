@@ -66,27 +66,65 @@ def test_two_dispatchers_dispatch_the_same_case_at_once(city: City, make_user: A
         assert events.get().actor_id == winner.pk
 
 
-def test_handler_and_dispatcher_race_on_a_return_request(city: City) -> None:
+@pytest.mark.parametrize("decision", ["approve_return", "deny_return"])
+def test_handler_and_dispatcher_race_on_a_return_request(city: City, decision: str) -> None:
+    """The handler asks to return a case while the dispatcher decides on that request.
+
+    The handler sends 申请回退 with the version they see (v); the dispatcher's client sends
+    its decision for the version the request creates (v + 1) at the same instant. Only two
+    outcomes are serialisable: the request lands first and the decision applies on top of
+    it, or the decision comes first and is refused as stale (the case is still v). Never a
+    decision on a case that has no return request, never a lost request.
+    """
     loop = Loop(city)
-    case = loop.drive("return_requested")
-    version = case.version
-    u = city.users
-    results = run_together(
-        [
-            lambda: actions.transition(
-                u["dispatcher"], case.number, "approve_return", version=version
-            ),
-            lambda: actions.transition(
-                u["dispatcher"], case.number, "deny_return", version=version, inputs={"note": "否"}
-            ),
-        ]
-    )
-    assert sum(isinstance(r, Case) for r in results) == 1, results
-    assert sum(isinstance(r, Conflict) for r in results) == 1, results
-    stored = reload(case)
-    assert stored.version == version + 1
-    assert stored.state in (State.PENDING_DISPATCH, State.HANDLING)
-    assert CaseEvent.objects.filter(case=case).count() == 7  # report, five moves, the winner
+    handler, dispatcher = city.users["handler"], city.users["dispatcher"]
+    decision_note = {"note": "同意" if decision == "approve_return" else "不同意回退"}
+    for _ in range(3):
+        case = loop.drive("handling")
+        v = case.version
+        results = run_together(
+            [
+                lambda n=case.number, v=v: actions.transition(
+                    handler, n, "request_return", version=v, inputs={"note": "非本部门职责"}
+                ),
+                lambda n=case.number, v=v: actions.transition(
+                    dispatcher, n, decision, version=v + 1, inputs=decision_note
+                ),
+            ]
+        )
+        request, answer = results
+        assert isinstance(request, Case), results  # the handler's request is never lost
+        stored = reload(case)
+        moves = list(
+            CaseEvent.objects.filter(case=case, version__gt=v)
+            .order_by("version")
+            .values_list("transition", "actor_id", "from_state")
+        )
+        if isinstance(answer, Case):
+            expected_state = (
+                State.PENDING_DISPATCH if decision == "approve_return" else State.HANDLING
+            )
+            expected_department = None if decision == "approve_return" else city.municipal.pk
+            assert (stored.state, stored.version, stored.department_id) == (
+                expected_state,
+                v + 2,
+                expected_department,
+            )
+            assert stored.return_count == (1 if decision == "approve_return" else 0)
+            assert moves == [
+                ("request_return", handler.pk, State.HANDLING),
+                (decision, dispatcher.pk, State.RETURN_REQUESTED),
+            ]
+        else:
+            assert isinstance(answer, Conflict), results
+            assert answer.code == "stale_version"
+            assert (stored.state, stored.version, stored.department_id) == (
+                State.RETURN_REQUESTED,
+                v + 1,
+                city.municipal.pk,
+            )
+            assert stored.return_count == 0
+            assert moves == [("request_return", handler.pk, State.HANDLING)]
 
 
 def test_simultaneous_reports_get_distinct_consecutive_numbers(city: City, make_user: Any) -> None:

@@ -79,7 +79,7 @@ def test_csv_export_and_scope(client: Client, city: City, loop: Loop) -> None:
 
     response = client.get(URL, {"format": "csv"})
     assert response.status_code == 200
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0] == "案卷号"
     numbers = [r[0] for r in rows[1:]]

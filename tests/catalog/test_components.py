@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -22,6 +21,10 @@ from yiwang.core.models import AuditEntry
 from yiwang.geo.crs import from_wgs84
 from yiwang.geo.models import UnitGrid
 from yiwang.org.models import User
+
+# Reads, locks and bulk inserts of one import; SQLite splits a 1,000-row insert into a few
+# batches (its bound-parameter limit), so the bound leaves room for that, far below 1,000.
+MAX_QUERIES_PER_IMPORT = 40
 
 COLUMNS_CN = [
     "标识码",
@@ -321,14 +324,17 @@ def test_geojson_import_refuses_non_points_and_writes_nothing(
     assert not Component.objects.exists()
 
 
-def test_import_of_1000_rows_is_quick(root: User, grids: dict[str, UnitGrid]) -> None:
+def test_import_of_1000_rows_is_written_in_bulk(
+    root: User, grids: dict[str, UnitGrid], django_assert_max_num_queries: Any
+) -> None:
+    # The time it takes is measured by bench/bench_geo.py; here, that 1,000 rows cost a
+    # handful of queries (bulk reads and inserts), not one or more per row.
     rows = [record(i, point=IN_A if i % 2 else IN_B) for i in range(1, 1001)]
-    started = time.perf_counter()
-    summary = actions.import_components(root, to_csv(rows), fmt="csv")
-    elapsed = time.perf_counter() - started
+    with django_assert_max_num_queries(MAX_QUERIES_PER_IMPORT):
+        summary = actions.import_components(root, to_csv(rows), fmt="csv")
     assert summary.created == 1000
     assert Component.objects.filter(grid=grids["b"]).count() == 500
-    assert elapsed < 3.0
+    assert Component.objects.filter(grid=grids["a"]).count() == 500
 
 
 # --- API ----------------------------------------------------------------------------

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 from grid_shapes import A1, A2, B1, collection, feature, square_geometry
+from pyproj import Geod
 
+from shared_data import shared_file
 from yiwang.geo import queries
 from yiwang.geo.models import UnitGrid
 from yiwang.org.models import User
 
 pytestmark = pytest.mark.usefixtures("three_grids")
+
+GEOD = Geod(ellps="WGS84")
 
 
 def bearer(client: Client, user: User) -> dict[str, str]:
@@ -51,16 +56,27 @@ def test_locate_with_a_bearer_token(client: Client, make_user: Callable[..., Use
     assert client.get("/api/geo/locate", {"lon": 114.051, "lat": 22.541}).status_code == 401
 
 
-def test_locate_in_gcj02_answers_the_wgs84_point(client: Client, street_a: User) -> None:
-    # Corpus "shenzhen" shift is ~500 m; here a GCJ-02 point inside A2 via the known formula.
-    from yiwang.geo.crs import wgs84_to_gcj02
+def shenzhen_vector() -> dict[str, Any]:
+    """The corpus's Shenzhen pair: GCJ-02 exact to 5e-7° (PROVENANCE.md), about 500 m apart."""
+    vectors = json.loads(shared_file("corpora", "coords", "transform-vectors.json").read_text())
+    return next(v for v in vectors if v["name"] == "shenzhen")
 
-    lon, lat = wgs84_to_gcj02(114.0531, 22.5411)
-    response = client.get("/api/geo/locate", {"lon": lon, "lat": lat, "crs": "GCJ02"})
+
+def test_locate_in_gcj02_answers_the_wgs84_point(
+    client: Client, street_a: User, make_grid: Callable[..., UnitGrid]
+) -> None:
+    vector = shenzhen_vector()
+    (w_lat, w_lon), (g_lat, g_lon) = vector["wgs84"], vector["gcj02"]
+    # A 200 m grid around the WGS84 point; the GCJ-02 point itself lies ~500 m outside it,
+    # so only a real conversion finds the grid.
+    make_grid("440304001001005", 113.9113, 22.5428)
+    response = client.get("/api/geo/locate", {"lon": g_lon, "lat": g_lat, "crs": "GCJ02"})
     assert response.status_code == 200
     body = response.json()
-    assert body["grid"]["code"] == A2[0]
-    assert body["point"]["lon"] == pytest.approx(114.0531, abs=1e-7)
+    assert body["grid"]["code"] == "440304001001005"
+    point = (body["point"]["lon"], body["point"]["lat"])
+    assert GEOD.inv(*point, w_lon, w_lat)[2] < vector["tolerance_m"]["gcj02_to_wgs84_exact"]
+    assert client.get("/api/geo/locate", {"lon": g_lon, "lat": g_lat}).status_code == 404
 
 
 def test_locate_outside_every_grid(client: Client, street_a: User) -> None:
@@ -135,16 +151,22 @@ def test_district_user_sees_all_and_filters(client: Client, make_user: Callable[
     assert detail["geometry"]["coordinates"][0][0] == [114.06, 22.54]
 
 
-def test_grid_list_in_gcj02(client: Client, street_a: User) -> None:
-    from yiwang.geo.crs import wgs84_to_gcj02
-
-    lon, lat = wgs84_to_gcj02(114.0505, 22.5405)
-    body = client.get(
-        "/api/geo/grids", {"crs": "gcj02", "bbox": f"{lon},{lat},{lon + 0.0001},{lat + 0.0001}"}
-    ).json()
-    assert codes(body) == [A1[0]]
-    first = body["features"][0]["geometry"]["coordinates"][0][0]
-    assert first == pytest.approx(list(wgs84_to_gcj02(114.05, 22.54)))
+def test_grid_list_in_gcj02(
+    client: Client, street_a: User, make_grid: Callable[..., UnitGrid]
+) -> None:
+    vector = shenzhen_vector()
+    (w_lat, w_lon), (g_lat, g_lon) = vector["wgs84"], vector["gcj02"]
+    tolerance = vector["tolerance_deg"]["wgs84_to_gcj02"]
+    # The grid's south-west corner is the corpus's WGS84 point; in GCJ-02 it must be the
+    # corpus's GCJ-02 point, and a GCJ-02 bbox just inside that corner must find the grid.
+    make_grid("440304001001005", w_lon, w_lat)
+    bbox = f"{g_lon + 0.0001},{g_lat + 0.0001},{g_lon + 0.0002},{g_lat + 0.0002}"
+    body = client.get("/api/geo/grids", {"crs": "gcj02", "bbox": bbox}).json()
+    assert codes(body) == ["440304001001005"]
+    lon, lat = body["features"][0]["geometry"]["coordinates"][0][0]
+    assert abs(lon - g_lon) < tolerance and abs(lat - g_lat) < tolerance
+    # The same numbers read as WGS84 are ~500 m away from the grid.
+    assert codes(client.get("/api/geo/grids", {"bbox": bbox}).json()) == []
 
 
 @pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "114.06,22.5,114.05,22.6", "0,0,200,10"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -82,12 +83,46 @@ def test_eviltransform_bd09_variant_is_only_roughly_compatible(vector: dict[str,
     assert metres(crs.to_wgs84(b_lon, b_lat, "bd09"), (lon, lat)) < 50
 
 
+def bd09_shift_bound(lon: float, lat: float) -> float:
+    """How far the GCJ-02 → BD-09 shift may differ between two points, in degrees.
+
+    The common formula adds (0.0065, 0.006) after nudging the radius by 2e-5·sin(…) and the
+    angle by 3e-6·cos(…) rad; across any two points the nudges differ by at most twice
+    their amplitudes, the angular one scaled by the radius |(lon, lat)|.
+    """
+    return 2 * (2e-5 + 3e-6 * math.hypot(lon, lat))
+
+
 @pytest.mark.parametrize("name", ["shanghai", "shenzhen", "beijing"])
 def test_round_trips_through_every_crs(name: str) -> None:
-    lat, lon = by_name(name)["wgs84"]
+    vector = by_name(name)
+    (lat, lon), (g_lat, g_lon) = vector["wgs84"], vector["gcj02"]
     for target in ("wgs84", "cgcs2000", "gcj02", "bd09"):
         there = crs.from_wgs84(lon, lat, target)
         assert metres(crs.to_wgs84(*there, target), (lon, lat)) < 0.5
+    # The round trips above would also close with conversions that do nothing, so each
+    # conversion must move the point by what the corpus says (CGCS2000 = WGS84 here).
+    assert crs.from_wgs84(lon, lat, "cgcs2000") == (lon, lat)
+    tolerance = vector["tolerance_deg"]["wgs84_to_gcj02"]
+    gcj = crs.from_wgs84(lon, lat, "gcj02")
+    assert abs(gcj[0] - g_lon) < tolerance and abs(gcj[1] - g_lat) < tolerance
+    assert metres(crs.to_wgs84(g_lon, g_lat, "gcj02"), (lon, lat)) < 0.5
+    # BD-09 = GCJ-02 + the shift the corpus's Beijing GCJ-02/BD-09 pair shows.
+    pair = by_name("beijing-gcj02-bd09")
+    (pg_lat, pg_lon), (pb_lat, pb_lon) = pair["gcj02"], pair["bd09"]
+    bd = crs.from_wgs84(lon, lat, "bd09")
+    bound = bd09_shift_bound(g_lon, g_lat) + pair["tolerance_deg"]["gcj02_to_bd09"]
+    assert abs((bd[0] - g_lon) - (pb_lon - pg_lon)) < bound
+    assert abs((bd[1] - g_lat) - (pb_lat - pg_lat)) < bound
+    assert metres(bd, (lon, lat)) > 500
+
+
+@pytest.mark.parametrize("vector", BD_VARIANTS, ids=lambda v: v["name"])
+def test_wgs84_to_bd09_lands_near_the_eviltransform_points(vector: dict[str, Any]) -> None:
+    # Not ground truth (PROVENANCE.md): the common formula lies 10.5 m and 41.5 m from them,
+    # but an identity or GCJ-02-only conversion would miss by hundreds of metres.
+    (lat, lon), (b_lat, b_lon) = vector["wgs84"], vector["bd09"]
+    assert metres(crs.from_wgs84(lon, lat, "bd09"), (b_lon, b_lat)) < 50
 
 
 def test_gcj02_shift_in_shenzhen_is_hundreds_of_metres() -> None:

@@ -258,9 +258,11 @@ def test_delete_grid(root: User, make_grid: Callable[..., UnitGrid]) -> None:
 
 
 @pytest.mark.slow
-def test_import_of_a_thousand_grids_is_fast(root: User) -> None:
-    import time
-
+def test_import_of_a_thousand_grids_is_written_in_bulk(
+    root: User, django_assert_max_num_queries: Any
+) -> None:
+    # The time it takes is measured by bench/bench_geo.py; here, that 1,000 grids (checked
+    # against each other for overlaps) cost a handful of queries, not one per grid.
     features = [
         good(
             f"440304001001{i:03d}",
@@ -269,9 +271,11 @@ def test_import_of_a_thousand_grids_is_fast(root: User) -> None:
         )
         for i in range(1000)
     ]
-    started = time.perf_counter()
-    assert actions.import_grids(root, collection(*features)).created == 1000
-    assert time.perf_counter() - started < 10
+    with django_assert_max_num_queries(40):
+        assert actions.import_grids(root, collection(*features)).created == 1000
+    assert UnitGrid.objects.count() == 1000
+    found = locate(114.0 + 39 * 0.002 + 0.001, 22.5 + 24 * 0.002 + 0.001)
+    assert found is not None and found.grid_code == "440304001001999"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -133,17 +133,35 @@ def test_scope_limits_what_staff_see(make_user: Any, org_tree: Any, root: User) 
     dept_a = actions.create_department(
         root, name="南园街道办", kind="territorial", division_code="440304001"
     )
-    actions.create_department(
+    dept_b = actions.create_department(
         root, name="园岭街道办", kind="territorial", division_code="440304002"
     )
     user_a = make_user("inspector", "440304001")
-    make_user("inspector", "440304002")
+    colleague_a = make_user("inspector", "440304001001")
+    user_b = make_user("inspector", "440304002")
+    district_user = make_user("dispatcher", "440304")
     assert set(queries.divisions(user_a).values_list("code", flat=True)) == {
         "440304001",
         "440304001001",
     }
     assert list(queries.departments(user_a)) == [dept_a]
-    assert all(u.division.code.startswith("440304001") for u in queries.staff(user_a))
+    # Exactly the staff of 南园街道 and below: themselves and the community's inspector;
+    # neither the other street's staff nor the district's above them.
+    assert {u.username for u in queries.staff(user_a)} == {
+        user_a.username,
+        colleague_a.username,
+    }
+    # The district sees both streets, their departments and everyone in it (root has no
+    # division and stays out of every subtree).
+    assert set(queries.departments(district_user)) == {dept_a, dept_b}
+    assert {u.username for u in queries.staff(district_user)} == {
+        user_a.username,
+        colleague_a.username,
+        user_b.username,
+        district_user.username,
+    }
     # An unbound, non-superuser account sees nothing at all.
     nobody = User.objects.create_user("nobody", password="x-pass-12345")
     assert queries.divisions(nobody).count() == 0
+    assert not queries.staff(nobody).exists()
+    assert not queries.departments(nobody).exists()

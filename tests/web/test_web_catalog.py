@@ -86,7 +86,7 @@ def test_type_export_csv_follows_the_filter(
     signed_in(client, make_user("operator", "440304001"))
     response = client.get("/catalog/types/", {"kind": "component", "q": "井盖", "export": "csv"})
     assert response["Content-Type"].startswith("text/csv")
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:2] == ["类型", "代码"]
     assert {"01001", "01011"} <= {row[1] for row in rows[1:]}

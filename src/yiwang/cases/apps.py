@@ -12,6 +12,11 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_reference_data, sender=self)
+        from yiwang.cases import exports
+        from yiwang.core.exports import registry
+
+        # Large case exports are built by the worker's generic export job.
+        registry.register(exports.CASE_SEARCH, exports.prepare)
 
 
 def _ensure_reference_data(apps: Any = None, **kwargs: Any) -> None:

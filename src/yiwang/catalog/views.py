@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -68,7 +69,7 @@ def _columns(
 
 
 @login_required
-def type_list(request: HttpRequest) -> HttpResponse:
+def type_list(request: HttpRequest) -> HttpResponseBase:
     kind = request.GET.get("kind", Kind.COMPONENT)
     if kind not in Kind.values:
         kind = Kind.COMPONENT
@@ -151,7 +152,7 @@ def _yes_no(flag: bool) -> str:
 
 
 @login_required
-def component_list(request: HttpRequest) -> HttpResponse:
+def component_list(request: HttpRequest) -> HttpResponseBase:
     user = request.user
     filters = {
         "type_code": request.GET.get("type", "").strip(),

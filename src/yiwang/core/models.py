@@ -51,3 +51,65 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class ExportJob(models.Model):
+    """A spreadsheet built in the background for one user (see `yiwang.core.exports`).
+
+    The job knows no domain: ``kind`` names an exporter that a domain app registered,
+    ``filters`` are that exporter's parameters, re-applied with the user's scope when the
+    job runs.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField(_("导出类别"), max_length=64)
+    label = models.CharField(_("说明"), max_length=300)
+    format = models.CharField(_("格式"), max_length=8, default="xlsx")
+    filters = models.JSONField(_("条件"), default=dict, blank=True)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    rows_total = models.PositiveIntegerField(_("总行数"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("已完成行数"), default=0)
+    truncated = models.BooleanField(_("超出上限被截断"), default=False)
+    error = models.CharField(_("错误"), max_length=500, blank=True)
+    file = models.FileField(_("文件"), upload_to="exports/", max_length=200, blank=True)
+    filename = models.CharField(_("下载文件名"), max_length=200, blank=True)
+    task_id = models.CharField(_("任务标识"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("申请时间"))
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="core_export_user_recent"),
+            models.Index(fields=["state", "expires_at"], name="core_export_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        """Progress for the bar, 0–100."""
+        if self.state == self.State.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)

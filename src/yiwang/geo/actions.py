@@ -19,7 +19,7 @@ from django.db.models import ProtectedError
 from shapely.geometry import Polygon
 
 from yiwang.core import audit, generations
-from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.errors import Conflict, InvalidInput, NotFound
 from yiwang.core.importing import ErrorCollector, ImportSummary
 from yiwang.core.scope import path_in_scope, scoped
 from yiwang.geo import crs as crs_mod
@@ -377,7 +377,8 @@ def import_grids(
 
 @transaction.atomic
 def delete_grid(actor: Any, code: str) -> None:
-    """Delete a grid that nothing references (components keep their grid)."""
+    """Delete a grid that nothing references: cases and components keep their grid, so a
+    grid they point at is refused with ``grid_in_use`` (409) and stays."""
     require_admin(actor, "删除单元网格")
     grid = scoped(UnitGrid.objects.all(), actor, "division_path").filter(code=code).first()
     if grid is None:
@@ -386,8 +387,8 @@ def delete_grid(actor: Any, code: str) -> None:
         with transaction.atomic():
             grid.delete()
     except ProtectedError as exc:
-        raise InvalidInput(
-            "grid_in_use", f"单元网格 {code} 仍被部件等数据引用，不能删除。", "code"
+        raise Conflict(
+            "grid_in_use", f"单元网格 {code} 仍被案卷或部件引用，不能删除。", "code"
         ) from exc
     audit.record(actor, "geo.delete_grid", ("geo.unitgrid", code), f"删除单元网格 {code}")
     generations.bump(GENERATION)

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
+from yiwang.core.errors import ActionError
 from yiwang.core.scope import scoped
 from yiwang.geo import actions as grid_actions
 from yiwang.geo.models import UnitGrid
@@ -64,9 +67,40 @@ class UnitGridAdmin(AdministratorsAdmin):
             request.user, obj.code, name=obj.name, region_class=obj.region_class
         )
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # Django would list the cases and components behind the protecting foreign keys as
+        # "objects you have no permission to delete". Nothing is ever deleted with a grid;
+        # whether it may go at all is the action's decision (grid_in_use), shown below.
+        to_delete = [f"{obj._meta.verbose_name}：{obj}" for obj in objs]
+        return to_delete, {UnitGrid._meta.verbose_name_plural: len(to_delete)}, set(), []
+
     def delete_model(self, request: HttpRequest, obj: UnitGrid) -> None:
         grid_actions.delete_grid(request.user, obj.code)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[UnitGrid]) -> None:
         for grid in queryset:
             grid_actions.delete_grid(request.user, grid.code)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ActionError as exc:  # the view's transaction has been rolled back
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(
+                    "admin:geo_unitgrid_change", args=[object_id], current_app=self.admin_site.name
+                )
+            )
+
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[UnitGrid]
+    ) -> HttpResponse | None:
+        # A bulk delete is all or nothing: one grid in use keeps the whole selection.
+        try:
+            with transaction.atomic():
+                return super().response_action(request, queryset)
+        except ActionError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

@@ -150,3 +150,13 @@ def grid_import(request: HttpRequest, crs: str = "wgs84") -> Status[dict[str, in
 def grid_detail(request: HttpRequest, code: str, crs: str = "wgs84") -> dict[str, Any]:
     crs = crs_mod.parse_crs(crs)
     return _feature(queries.grid_detail(request.user, code), crs)
+
+
+@router.delete(
+    "/grids/{code}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="删除单元网格（管理员；被案卷或部件引用的网格不能删除：409 grid_in_use）",
+)
+def grid_delete(request: HttpRequest, code: str) -> Status[None]:
+    actions.delete_grid(request.user, code)
+    return Status(204, None)

@@ -25,6 +25,11 @@ from yiwang.org.models import Division
 
 GENERATION = "grids"
 
+# How close to a grid a point must be to count as on it: 1e-9° is about 0.1 mm, far below
+# what any survey resolves and far above the float noise (~1e-13°) of the CRS conversions,
+# so a border point given in GCJ-02 or BD-09 stays on the border after conversion.
+ON_BORDER_DEG = 1e-9
+
 
 @dataclass(frozen=True)
 class GridEntry:
@@ -52,17 +57,16 @@ class GridIndex:
     def hits(self, points: Any) -> Any:
         """For each point (numpy array of shapely Points) the entry position, or -1.
 
-        A point covered by several grids (on a shared border or corner) gets the grid
-        with the smallest code, so the answer never depends on insertion order.
+        The border rule (see ``geo.locate``): a point within ``ON_BORDER_DEG`` of a grid is
+        in it, and of several such grids the one with the smallest code wins, so the
+        answer never depends on insertion order or on the last bits of a conversion.
         """
         result = np.full(len(points), -1, dtype=np.int64)
         if self.tree is None or len(points) == 0:
             return result
-        point_idx, grid_idx = self.tree.query(points)
+        point_idx, grid_idx = self.tree.query(points, predicate="dwithin", distance=ON_BORDER_DEG)
         if len(point_idx) == 0:
             return result
-        covered = shapely.covers(self.polygons[grid_idx], points[point_idx])
-        point_idx, grid_idx = point_idx[covered], grid_idx[covered]
         best = np.full(len(points), len(self.entries), dtype=np.int64)
         np.minimum.at(best, point_idx, grid_idx)
         found = best < len(self.entries)

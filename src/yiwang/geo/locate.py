@@ -1,8 +1,12 @@
 """Point → unit grid, community, street, district.
 
-A point lies in at most one grid's answer: on a shared border or corner, where several
-polygons cover it, the grid with the smallest code wins (deterministic, order-free). A point
-in no grid gets None — never the nearest grid.
+The border rule (docs/geo.md): a point belongs to every grid whose polygon covers it —
+inside or exactly on its boundary, within ``index.ON_BORDER_DEG`` (1e-9°, about 0.1 mm) —
+and when several grids do (a point on an edge two grids share, or on a vertex three or four
+share) the grid with the smallest code wins. The answer is the same whatever order the
+grids were imported in and whichever CRS the point was given in: a GCJ-02 or BD-09 point is
+converted to WGS84 first, and the conversions close to ~1e-13°, well inside the tolerance.
+A point in no grid gets None — never the nearest grid.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -10,8 +9,11 @@ from urllib.parse import quote
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
+
+from yiwang.core import spreadsheets
 
 PAGE_SIZE = 50
 # Exports are for working lists, not bulk dumps; a cap keeps one request bounded.
@@ -28,7 +30,14 @@ def sort_order(
     request: HttpRequest, allowed: Mapping[str, Sequence[str]], default: str
 ) -> tuple[str, list[str]]:
     """The sort key asked for (``name`` or ``-name``) if allowed, and its ORDER BY fields."""
-    key = request.GET.get("sort", default)
+    return sort_fields(request.GET.get("sort"), allowed, default)
+
+
+def sort_fields(
+    key: str | None, allowed: Mapping[str, Sequence[str]], default: str
+) -> tuple[str, list[str]]:
+    """`sort_order` for a key taken from anywhere (a stored export's filters)."""
+    key = key or default
     field = key.removeprefix("-")
     if field not in allowed:
         key, field = default, default.removeprefix("-")
@@ -46,44 +55,25 @@ def query_without(request: HttpRequest, *names: str) -> str:
     return params.urlencode()
 
 
-# A cell starting with one of these is run as a formula by Excel (CSV) or stored as one by
-# openpyxl: report titles and addresses come from the public, so they are defused.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_response(
-    fmt: str, basename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> HttpResponse:
-    """A CSV (UTF-8 with BOM so Excel opens Chinese correctly) or XLSX download."""
+    fmt: str, basename: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]]
+) -> HttpResponseBase:
+    """A download of ``rows``, made safe for spreadsheets (`core.spreadsheets.clean_cell`).
+
+    CSV streams (UTF-8 with BOM so Excel opens Chinese correctly): rows are written as the
+    database yields them, so memory stays flat for any size. XLSX is built in the request
+    and is for small lists; large case exports go through a background job instead.
+    """
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{basename}-{stamp}.{fmt}"
+    response: HttpResponseBase
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(basename[:31])
-        sheet.append([str(h) for h in headers])
-        for row in rows:
-            sheet.append([_cell(v) for v in row])
         buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        spreadsheets.write_xlsx(buffer, basename, headers, rows)
+        response = HttpResponse(buffer.getvalue(), content_type=spreadsheets.XLSX_CONTENT_TYPE)
     else:
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow([str(h) for h in headers])
-        writer.writerows([_cell(v) for v in row] for row in rows)
-        response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            spreadsheets.csv_chunks(headers, rows), content_type=spreadsheets.CSV_CONTENT_TYPE
+        )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

@@ -3,7 +3,7 @@ from django.urls import path
 
 from yiwang.catalog import views as catalog_views
 from yiwang.geo import views as geo_views
-from yiwang.web import views
+from yiwang.web import exports, views
 
 app_name = "web"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("map/", geo_views.map_page, name="map"),
+    path("exports/", exports.export_list, name="exports"),
+    path("exports/<int:job_id>/", exports.export_job, name="export"),
+    path("exports/<int:job_id>/download/", exports.export_download, name="export_download"),
     path("catalog/types/", catalog_views.type_list, name="types"),
     path("catalog/components/", catalog_views.component_list, name="components"),
     path(

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
-from yiwang.cases import deadlines, queries
-from yiwang.cases.forms import SearchForm, attach_error
-from yiwang.cases.models import FINAL_STATES, Case
+from yiwang.cases import deadlines, exports, queries
+from yiwang.cases.exports import DEFAULT_SORT, SORTS
+from yiwang.cases.forms import SearchForm
+from yiwang.cases.models import Case
 from yiwang.catalog import queries as catalog_queries
 from yiwang.catalog.models import Kind
 from yiwang.core.errors import ActionError
+from yiwang.core.exports import actions as export_actions
+from yiwang.org.models import User
 from yiwang.web.lists import (
     EXPORT_FORMATS,
     EXPORT_LIMIT,
@@ -30,18 +34,6 @@ from yiwang.web.lists import (
     sort_order,
 )
 
-# Sortable columns → ORDER BY (ascending); "-key" reverses. The id keeps pages stable.
-SORTS: dict[str, list[str]] = {
-    "number": ["number"],
-    "type": ["type__code", "id"],
-    "state": ["state", "id"],
-    "street": ["street__code", "id"],
-    "grid": ["grid__code", "id"],
-    "department": ["department__name", "id"],
-    "reported": ["reported_at", "id"],
-    "due": ["stage_due_at", "id"],
-}
-DEFAULT_SORT = "-reported"
 COLUMNS = {
     "number": _("案卷号"),
     "type": _("小类"),
@@ -53,7 +45,6 @@ COLUMNS = {
     "reported": _("上报时间"),
     "due": _("环节时限"),
 }
-CHUNK = 2000
 # Filters folded under "更多条件" on phones.
 MORE_FILTERS = ("kind", "type", "source", "street", "grid", "department", "date_from", "date_to")
 
@@ -82,15 +73,7 @@ def _columns(current: str) -> list[dict[str, Any]]:
 
 def _searched(request: HttpRequest, form: SearchForm) -> QuerySet[Case] | None:
     """The matching cases in the asked order, or None when the filters are invalid."""
-    if not form.is_valid():
-        return None
-    try:
-        qs = queries.search(request.user, form.filters())
-    except ActionError as exc:
-        attach_error(form, exc)
-        return None
-    _, order = sort_order(request, SORTS, DEFAULT_SORT)
-    return qs.order_by(*order)
+    return exports.ordered_search(cast(User, request.user), form, request.GET.get("sort"))
 
 
 def _page(request: HttpRequest, qs: QuerySet[Case]) -> tuple[Page, int]:
@@ -149,97 +132,46 @@ def _type_label(form: SearchForm) -> str:
 
 # ---- export ---------------------------------------------------------------------------------
 
-EXPORT_HEADERS: Sequence[Any] = (
-    _("案卷号"),
-    _("类型"),
-    _("小类代码"),
-    _("小类"),
-    _("标题"),
-    _("来源"),
-    _("紧急程度"),
-    _("状态"),
-    _("街道"),
-    _("社区"),
-    _("网格"),
-    _("地址"),
-    _("经度"),
-    _("纬度"),
-    _("处置部门"),
-    _("上报时间"),
-    _("当前环节"),
-    _("环节时限"),
-    _("是否超期"),
-    _("返工次数"),
-    _("回退次数"),
-    _("延期次数"),
-    _("结案时间"),
-)
-
-
-def _local(value: datetime | None) -> datetime | None:
-    """Asia/Shanghai wall time without tzinfo: spreadsheets cannot hold an offset."""
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
-
-
-def _export_rows(qs: QuerySet[Case], limit: int, truncated: bool) -> Iterator[list[Any]]:
-    now = timezone.now()
-    yes, no = gettext("是"), gettext("否")
-    for c in qs.select_related("community")[:limit].iterator(chunk_size=CHUNK):
-        overdue = (
-            c.stage_due_at is not None and c.stage_due_at < now and c.state not in FINAL_STATES
-        )
-        yield [
-            c.number,
-            c.get_kind_display(),
-            c.type.code,
-            c.type.name,
-            c.title,
-            c.get_source_display(),
-            c.get_urgency_display(),
-            c.get_state_display(),
-            c.street.name,
-            c.community.name,
-            c.grid.code,
-            c.address,
-            c.lon,
-            c.lat,
-            c.department.name if c.department else "",
-            _local(c.reported_at),
-            c.get_stage_display() if c.stage else "",
-            _local(c.stage_due_at),
-            yes if overdue else no,
-            c.rework_count,
-            c.return_count,
-            c.extension_count,
-            _local(c.closed_at),
-        ]
-    if truncated:
-        yield [
-            gettext(
-                "注：符合条件的案卷超过 %(limit)s 条，仅导出了前 %(limit)s 条，请缩小查询范围。"
-            )
-            % {"limit": limit}
-        ]
-
 
 @login_required
-def export(request: HttpRequest) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def export(request: HttpRequest) -> HttpResponseBase:
+    """CSV streams at once; XLSX comes at once up to `EXPORT_IMMEDIATE_ROWS` rows, beyond
+    that a POST queues a background job (a GET asks first: it must not start work)."""
     fmt = request.GET.get("format", "xlsx")
     if fmt not in EXPORT_FORMATS:
         return HttpResponse(gettext("导出格式应为 xlsx 或 csv。"), status=400)
-    form = SearchForm(request.user, request.GET)
-    qs = _searched(request, form)
-    if qs is None:
-        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-        return HttpResponse(
-            gettext("查询条件有误：") + errors,
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    truncated = qs.order_by()[: EXPORT_LIMIT + 1].count() > EXPORT_LIMIT
-    response = export_response(
-        fmt, "cases", EXPORT_HEADERS, _export_rows(qs, EXPORT_LIMIT, truncated)
+    user = cast(User, request.user)  # login_required
+    filters = exports.export_filters(request.GET)
+    try:
+        prepared = exports.prepare(user, filters, limit=EXPORT_LIMIT)
+    except ActionError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    if fmt == "csv" or prepared.total <= settings.EXPORT_IMMEDIATE_ROWS:
+        response = export_response(fmt, prepared.basename, prepared.headers, prepared.rows)
+        if prepared.truncated:
+            response["X-Export-Truncated"] = str(EXPORT_LIMIT)
+        return response
+    if request.method != "POST":
+        context = {
+            "prepared": prepared,
+            "limit": EXPORT_LIMIT,
+            "immediate_rows": settings.EXPORT_IMMEDIATE_ROWS,
+            "query": request.GET.urlencode(),
+            "csv_query": _with_format(request, "csv"),
+        }
+        return render(request, "cases/export_confirm.html", context)
+    job = export_actions.request_export(
+        user,
+        kind=exports.CASE_SEARCH,
+        filters=filters,
+        label=prepared.label,
+        rows_total=prepared.total,
     )
-    if truncated:
-        response["X-Export-Truncated"] = str(EXPORT_LIMIT)
-    return response
+    return redirect("web:export", job.pk)
+
+
+def _with_format(request: HttpRequest, fmt: str) -> str:
+    params = request.GET.copy()
+    params["format"] = fmt
+    return params.urlencode()
