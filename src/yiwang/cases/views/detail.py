@@ -359,7 +359,7 @@ def _page(
     light = queries.light(case, now, cal=cal)
     allowed = engine.allowed_transitions(user, case)
     forms = _forms(case, allowed, failed=failed, values=values, error=error)
-    photos = list(CasePhoto.objects.filter(case=case).order_by("phase", "id"))
+    photos = list(case.photos.order_by("phase", "id"))
     map_data = {
         "point": [case.lat, case.lon],
         "grid": {"type": "Feature", "geometry": case.grid.geometry, "properties": {}},
@@ -490,7 +490,7 @@ def upload_photo(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
     case = _case_or_404(_user(request), number)
-    found = CasePhoto.objects.filter(case=case, pk=photo_id).first()
+    found = case.photos.filter(pk=photo_id).first()
     if found is None:
         raise Http404(gettext("照片不存在。"))
     response = FileResponse(found.file.open("rb"), content_type=found.content_type)
