@@ -484,6 +484,28 @@ def dependency_direction(module: Module) -> list[Violation]:
     return sorted(found)
 
 
+# ---- rule: views are entry points, not libraries ----------------------------------------------
+
+
+def views_imported_elsewhere(module: Module) -> list[Violation]:
+    """Only URL configurations import another app's views; what views share lives in
+    ``web`` (UI pieces) or the app's queries."""
+    if module.rel.name == "urls.py" or not module.app:
+        return []
+    found = []
+    for imp in imports_of(module):
+        app, rest = _app_of(imp.target)
+        if app and app != module.app and "views" in rest:
+            found.append(
+                module.violation(
+                    imp.line,
+                    f"imports {imp.target}: another app's views are reached through URLs; "
+                    "move what is shared to web/ or to queries",
+                )
+            )
+    return sorted(found)
+
+
 # ---- running the rules ----------------------------------------------------------------------
 
 Rule = Callable[[Module], list[Violation]]
@@ -493,6 +515,7 @@ RULES: dict[str, Rule] = {
     "environment_reads": environment_reads,
     "module_size": module_size,
     "dependency_direction": dependency_direction,
+    "views_imported_elsewhere": views_imported_elsewhere,
 }
 
 

@@ -28,6 +28,7 @@ from architecture_rules import (
     module_size,
     orm_writes,
     report,
+    views_imported_elsewhere,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -325,3 +326,15 @@ def test_workflow_steps_are_functions_bound_when_the_table_loads() -> None:
     assert used, "the transition table names no guards or effects"
     not_bound = [s for s in used if not callable(s) or getattr(steps, s.__name__, None) is not s]
     assert not not_bound, f"steps not bound to functions of cases.steps: {not_bound}"
+
+
+def test_only_url_configurations_import_another_apps_views() -> None:
+    source = """\
+from yiwang.geo.views import STATE_COLORS
+from yiwang.geo import views as geo_views
+from yiwang.catalog.views import component_list
+from yiwang.web.lists import paginate
+"""
+    found = _found(views_imported_elsewhere(module_from_source("catalog/views.py", source)))
+    assert found == [("yiwang/catalog/views.py", 1), ("yiwang/catalog/views.py", 2)]
+    assert views_imported_elsewhere(module_from_source("web/urls.py", source)) == []

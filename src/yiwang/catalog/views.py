@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,15 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from yiwang.catalog import queries
 from yiwang.catalog.models import Component, Kind
 from yiwang.core.errors import NotFound
-from yiwang.geo.views import STATE_COLORS
 from yiwang.org import queries as org_queries
 from yiwang.org.models import Division
+from yiwang.web.colors import COMPONENT_STATE_COLORS, UNKNOWN_STATE_COLOR
 from yiwang.web.lists import (
     EXPORT_FORMATS,
     EXPORT_LIMIT,
     export_response,
+    is_fragment,
     paginate,
     query_without,
+    sort_columns,
     sort_order,
 )
 
@@ -39,28 +38,6 @@ COMPONENT_SORTS = {
     "state": ["state", "ident"],
     "grid": ["grid__code", "ident"],
 }
-
-
-def _is_fragment(request: HttpRequest) -> bool:
-    """An HTMX swap of the results only (a history restore wants the whole page)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
-def _columns(
-    sorts: Mapping[str, Any], current: str, labels: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """Header cells with the sort key a click asks for (ascending first, then descending)."""
-    cells = []
-    for key, label in labels.items():
-        cell: dict[str, Any] = {"label": label, "key": key, "sortable": key in sorts}
-        if key in sorts:
-            cell["sorted"] = current.removeprefix("-") == key
-            cell["descending"] = current == f"-{key}"
-            cell["next"] = f"-{key}" if current == key else key
-        cells.append(cell)
-    return cells
 
 
 # ---------------------------------------------------------------------------
@@ -121,7 +98,7 @@ def type_list(request: HttpRequest) -> HttpResponse:
         "majors": majors,
         "sort": sort,
         "page": page,
-        "columns": _columns(
+        "columns": sort_columns(
             TYPE_SORTS,
             sort,
             {
@@ -138,7 +115,7 @@ def type_list(request: HttpRequest) -> HttpResponse:
         "query_no_kind": query_without(request, "page", "kind", "major"),
         "query_no_export": query_without(request, "page", "export"),
     }
-    template = "catalog/_type_results.html" if _is_fragment(request) else "catalog/types.html"
+    template = "catalog/_type_results.html" if is_fragment(request) else "catalog/types.html"
     return render(request, template, context)
 
 
@@ -221,7 +198,7 @@ def component_list(request: HttpRequest) -> HttpResponse:
         "states": Component.State.choices,
         "sort": sort,
         "page": page,
-        "columns": _columns(
+        "columns": sort_columns(
             COMPONENT_SORTS,
             sort,
             {
@@ -238,7 +215,7 @@ def component_list(request: HttpRequest) -> HttpResponse:
         "query_no_export": query_without(request, "page", "export"),
     }
     template = (
-        "catalog/_component_results.html" if _is_fragment(request) else "catalog/components.html"
+        "catalog/_component_results.html" if is_fragment(request) else "catalog/components.html"
     )
     return render(request, template, context)
 
@@ -253,7 +230,7 @@ def component_detail(request: HttpRequest, ident: str) -> HttpResponse:
         "point": [component.lat, component.lon],
         "grid": {"type": "Feature", "geometry": component.grid.geometry, "properties": {}},
         "tileUrl": settings.TILE_URL,
-        "color": STATE_COLORS.get(Component.State(component.state), "#616e7c"),
+        "color": COMPONENT_STATE_COLORS.get(component.state, UNKNOWN_STATE_COLOR),
     }
     return render(
         request,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 
 from yiwang.core.errors import NotFound
 from yiwang.core.scope import scoped
@@ -20,6 +20,16 @@ def grids(user: Any) -> QuerySet[UnitGrid]:
 
 def grid_count(user: Any) -> int:
     return grids(user).count()
+
+
+def scope_bounds(user: Any) -> list[list[float]] | None:
+    """[[south, west], [north, east]] around the user's grids, or None when there are none."""
+    box = grids(user).aggregate(
+        west=Min("min_lon"), south=Min("min_lat"), east=Max("max_lon"), north=Max("max_lat")
+    )
+    if box["west"] is None:
+        return None
+    return [[box["south"], box["west"]], [box["north"], box["east"]]]
 
 
 def grid_detail(user: Any, code: str) -> UnitGrid:

@@ -19,7 +19,7 @@ from yiwang.cases.forms import NewCaseForm, attach_error
 from yiwang.cases.models import Case, CasePhoto, Source
 from yiwang.catalog import queries as catalog_queries
 from yiwang.core.errors import ActionError, PermissionDenied
-from yiwang.geo.views import scope_bounds
+from yiwang.geo.queries import scope_bounds
 from yiwang.org.permissions import has_role
 
 PICKER_LIMIT = 30

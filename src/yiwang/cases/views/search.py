@@ -26,7 +26,9 @@ from yiwang.web.lists import (
     EXPORT_LIMIT,
     PAGE_SIZE,
     export_response,
+    is_fragment,
     query_without,
+    sort_columns,
     sort_order,
 )
 
@@ -53,31 +55,11 @@ COLUMNS = {
     "reported": _("上报时间"),
     "due": _("环节时限"),
 }
+# Times read newest first on the first click of their header; codes and names A → Z.
+NEWEST_FIRST = ("reported",)
 CHUNK = 2000
 # Filters folded under "更多条件" on phones.
 MORE_FILTERS = ("kind", "type", "source", "street", "grid", "department", "date_from", "date_to")
-
-
-def _is_fragment(request: HttpRequest) -> bool:
-    """An HTMX swap of the results only (a history restore wants the whole page)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
-def _columns(current: str) -> list[dict[str, Any]]:
-    cells = []
-    for key, label in COLUMNS.items():
-        cell: dict[str, Any] = {"label": label, "key": key, "sortable": key in SORTS}
-        if key in SORTS:
-            cell["sorted"] = current.removeprefix("-") == key
-            cell["descending"] = current == f"-{key}"
-            # Times read newest first on the first click; codes and names A → Z.
-            first = f"-{key}" if key in ("reported",) else key
-            other = key if first.startswith("-") else f"-{key}"
-            cell["next"] = other if current == first else first
-        cells.append(cell)
-    return cells
 
 
 def _searched(request: HttpRequest, form: SearchForm) -> QuerySet[Case] | None:
@@ -110,7 +92,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "sort": sort,
-        "columns": _columns(sort),
+        "columns": sort_columns(SORTS, sort, COLUMNS, descending_first=NEWEST_FIRST),
         "query_no_page": query_without(request, "page"),
         "query_no_sort": query_without(request, "page", "sort"),
         "export_query": query_without(request, "page", "format"),
@@ -129,7 +111,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         context.update(
             searched=True, page=page, rows=rows, count=count, capped=count > queries.COUNT_CAP
         )
-    if _is_fragment(request):
+    if is_fragment(request):
         return render(request, "cases/_s_results.html", {**context, "fragment": True})
     return render(request, "cases/search.html", context, status=200 if qs is not None else 400)
 

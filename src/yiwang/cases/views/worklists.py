@@ -27,7 +27,7 @@ from yiwang.core.errors import NotFound
 from yiwang.core.workcalendar import Light, WorkCalendar
 from yiwang.org.models import User
 from yiwang.org.roles import Role
-from yiwang.web.lists import paginate
+from yiwang.web.lists import is_fragment, paginate
 
 # Sort keys of a worklist: the most urgent first by default.
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -90,13 +90,6 @@ def _rows(cases: list[Case], now: datetime, cal: WorkCalendar, countdown: bool) 
     return rows
 
 
-def _is_fragment(request: HttpRequest) -> bool:
-    """An HTMX swap of the body only (a history restore wants the whole page)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 def _list_query(qs: QuerySet[Case], sort: str) -> QuerySet[Case]:
     return qs.order_by(*SORTS[sort])
 
@@ -149,7 +142,7 @@ def _body_context(request: HttpRequest, user: User, key: str | None) -> dict[str
 def _render(request: HttpRequest, template: str, key: str | None) -> HttpResponse:
     user = cast(User, request.user)
     context = _body_context(request, user, key)
-    if _is_fragment(request):
+    if is_fragment(request):
         return render(request, "cases/_w_body.html", context)
     return render(request, template, context)
 
