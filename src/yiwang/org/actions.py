@@ -8,6 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -368,6 +370,47 @@ def set_staff_permissions(
             groups=sorted(group_ids),
             permissions=sorted(permission_ids),
         )
+    return user
+
+
+@transaction.atomic
+def set_password(actor: Any, user_id: int, password: str | None) -> User:
+    """Give a staff member a new password, or none (``None``: no password login at all).
+
+    Their API tokens are revoked with the old password. Their signed-in sessions end on
+    their next request, because a session carries a hash of the password it was opened
+    with (Django's session verification); a caller that keeps the actor's own session
+    open after changing their own password updates it (``update_session_auth_hash``).
+    """
+    require_admin(actor, "重设密码")
+    user = User.objects.select_related("division").filter(pk=user_id).first()
+    if user is None or (user.division and not path_in_scope(actor, user.division.path)):
+        raise NotFound("user_not_found", "人员不存在或不在您的管辖范围内。", "user_id")
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("forbidden_superuser", "只有超级管理员可以修改超级管理员。")
+    if password is None:
+        user.set_unusable_password()
+    else:
+        if len(password) < 8:
+            raise InvalidInput("password_too_short", "密码至少 8 位。", "password")
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise InvalidInput("weak_password", " ".join(exc.messages), "password") from exc
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    tokens = ApiToken.objects.filter(user=user)
+    revoked = sorted(tokens.values_list("prefix", flat=True))
+    tokens.delete()
+    audit.record(
+        actor,
+        "org.set_password",
+        user,
+        f"{'重设' if password is not None else '停用'}人员 {user.username} 的登录密码"
+        f"，吊销接口令牌 {len(revoked)} 个",
+        usable=password is not None,
+        revoked_tokens=revoked,
+    )
     return user
 
 
