@@ -299,6 +299,15 @@ def update_department(
     return department
 
 
+def _staff_to_change(actor: Any, user_id: int) -> User:
+    user = User.objects.select_related("division").filter(pk=user_id).first()
+    if user is None or (user.division and not path_in_scope(actor, user.division.path)):
+        raise NotFound("user_not_found", "人员不存在或不在您的管辖范围内。", "user_id")
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("forbidden_superuser", "只有超级管理员可以修改超级管理员。")
+    return user
+
+
 @transaction.atomic
 def update_staff(
     actor: Any,
@@ -313,11 +322,7 @@ def update_staff(
 ) -> User:
     """Change a staff member's role, area, department and contact details."""
     require_admin(actor, "修改人员")
-    user = User.objects.select_related("division").filter(pk=user_id).first()
-    if user is None or (user.division and not path_in_scope(actor, user.division.path)):
-        raise NotFound("user_not_found", "人员不存在或不在您的管辖范围内。", "user_id")
-    if user.is_superuser and not actor.is_superuser:
-        raise PermissionDenied("forbidden_superuser", "只有超级管理员可以修改超级管理员。")
+    user = _staff_to_change(actor, user_id)
     if role not in Role.values:
         raise InvalidInput("role", f"未知角色：{role}", "role")
     if division_code is None:
@@ -383,11 +388,7 @@ def set_password(actor: Any, user_id: int, password: str | None) -> User:
     open after changing their own password updates it (``update_session_auth_hash``).
     """
     require_admin(actor, "重设密码")
-    user = User.objects.select_related("division").filter(pk=user_id).first()
-    if user is None or (user.division and not path_in_scope(actor, user.division.path)):
-        raise NotFound("user_not_found", "人员不存在或不在您的管辖范围内。", "user_id")
-    if user.is_superuser and not actor.is_superuser:
-        raise PermissionDenied("forbidden_superuser", "只有超级管理员可以修改超级管理员。")
+    user = _staff_to_change(actor, user_id)
     if password is None:
         user.set_unusable_password()
     else:
