@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from yiwang.cases.models import RoutingRule, TimeLimit
 from yiwang.catalog.models import Kind, ObjectType
 from yiwang.core.errors import Conflict, InvalidInput
 
@@ -71,3 +72,14 @@ def category(
                 "major_code",
             )
     return None, kind, major_code
+
+
+def category_label(row: TimeLimit | RoutingRule) -> str:
+    """The category a time limit or routing rule applies to, as the audit log names it."""
+    if row.type is not None:
+        return f"小类 {row.type.code} {row.type.name}"
+    if row.major_code:
+        return f"{Kind(row.kind).label}大类 {row.major_code}"
+    if row.kind:
+        return f"全部{Kind(row.kind).label}"
+    return "全部类型"

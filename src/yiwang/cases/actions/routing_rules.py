@@ -11,9 +11,8 @@ from typing import Any
 from django.db import transaction
 
 from yiwang.cases import routing
-from yiwang.cases.actions.reference_checks import category
+from yiwang.cases.actions.reference_checks import category, category_label
 from yiwang.cases.models import RoutingRule
-from yiwang.catalog.models import Kind
 from yiwang.core import audit, generations
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.org.models import Department, Division
@@ -60,14 +59,7 @@ def _rule_target(actor: Any, division_code: str, department_id: Any) -> tuple[Di
 
 
 def _rule_label(rule: RoutingRule) -> str:
-    if rule.type is not None:
-        what = f"小类 {rule.type.code} {rule.type.name}"
-    elif rule.major_code:
-        what = f"{Kind(rule.kind).label}大类 {rule.major_code}"
-    elif rule.kind:
-        what = f"全部{Kind(rule.kind).label}"
-    else:
-        what = "全部类型"
+    what = category_label(rule)
     return f"#{rule.priority} {rule.division.name} {what} → {rule.department.name}"
 
 

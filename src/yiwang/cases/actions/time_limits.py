@@ -11,9 +11,8 @@ from typing import Any
 from django.db import transaction
 
 from yiwang.cases import deadlines
-from yiwang.cases.actions.reference_checks import category, choice, first_writer
+from yiwang.cases.actions.reference_checks import category, category_label, choice, first_writer
 from yiwang.cases.models import Stage, TimeLimit, TimeUnit, Urgency
-from yiwang.catalog.models import Kind
 from yiwang.core import audit, generations
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.org.permissions import require_admin
@@ -49,14 +48,7 @@ def _amount(value: Any, unit: str) -> Decimal:
 
 
 def _limit_label(row: TimeLimit) -> str:
-    if row.type is not None:
-        scope = f"小类 {row.type.code} {row.type.name}"
-    elif row.major_code:
-        scope = f"{Kind(row.kind).label}大类 {row.major_code}"
-    elif row.kind:
-        scope = f"全部{Kind(row.kind).label}"
-    else:
-        scope = "全部类型"
+    scope = category_label(row)
     return f"{scope}／{Urgency(row.urgency).label}／{Stage(row.stage).label}"
 
 
