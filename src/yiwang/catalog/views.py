@@ -14,6 +14,7 @@ from yiwang.catalog.models import Component, Kind
 from yiwang.core.errors import NotFound
 from yiwang.org import queries as org_queries
 from yiwang.org.models import Division
+from yiwang.org.permissions import acting_user
 from yiwang.web.colors import COMPONENT_STATE_COLORS, UNKNOWN_STATE_COLOR
 from yiwang.web.lists import (
     EXPORT_FORMATS,
@@ -53,11 +54,11 @@ def type_list(request: HttpRequest) -> HttpResponse:
     major = request.GET.get("major", "").strip()
     sort, order = sort_order(request, TYPE_SORTS, "code")
 
-    all_of_kind = queries.types(request.user, kind=kind)
+    all_of_kind = queries.types(acting_user(request), kind=kind)
     majors = list(
         all_of_kind.order_by("major_code").values_list("major_code", "major_name").distinct()
     )
-    qs = queries.types(request.user, kind=kind, q=q or None)
+    qs = queries.types(acting_user(request), kind=kind, q=q or None)
     if major:
         qs = qs.filter(major_code=major)
     qs = qs.order_by(*order)
@@ -129,7 +130,7 @@ def _yes_no(flag: bool) -> str:
 
 @login_required
 def component_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = acting_user(request)
     filters = {
         "type_code": request.GET.get("type", "").strip(),
         "street_code": request.GET.get("street", "").strip(),
@@ -223,7 +224,7 @@ def component_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def component_detail(request: HttpRequest, ident: str) -> HttpResponse:
     try:
-        component = queries.component_detail(request.user, ident)
+        component = queries.component_detail(acting_user(request), ident)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     map_data = {

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.catalog.models import Component
 from yiwang.geo import queries
+from yiwang.org.permissions import acting_user
 from yiwang.web.colors import COMPONENT_STATE_COLORS
 
 # Text the map script shows; translated here so the script carries no UI strings.
@@ -46,7 +47,7 @@ MAP_LABELS = {
 def map_page(request: HttpRequest) -> HttpResponse:
     config = {
         "tileUrl": settings.TILE_URL,
-        "bounds": queries.scope_bounds(request.user),
+        "bounds": queries.scope_bounds(acting_user(request)),
         "gridsUrl": "/api/geo/grids",
         "locateUrl": "/api/geo/locate",
         "componentsUrl": "/api/catalog/components.geojson",

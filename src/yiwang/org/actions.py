@@ -39,7 +39,7 @@ def _division(code: str, field: str) -> Division:
 
 
 @transaction.atomic
-def create_division(actor: Any, *, code: str, name: str, level: str, parent_code: str) -> Division:
+def create_division(actor: User, *, code: str, name: str, level: str, parent_code: str) -> Division:
     """Create a street (9-digit code) or community (12-digit code) under an existing division."""
     require_admin(actor, "新建街道或社区")
     if level not in PARENT_LEVELS:
@@ -72,7 +72,7 @@ def create_division(actor: Any, *, code: str, name: str, level: str, parent_code
 
 
 @transaction.atomic
-def rename_division(actor: Any, division_id: int, name: str) -> Division:
+def rename_division(actor: User, division_id: int, name: str) -> Division:
     """Change a division's name; its code, level and parent stay (every scope path uses them)."""
     require_admin(actor, "修改区划")
     division = Division.objects.filter(pk=division_id).first()
@@ -93,7 +93,7 @@ def rename_division(actor: Any, division_id: int, name: str) -> Division:
 
 @transaction.atomic
 def create_department(
-    actor: Any,
+    actor: User,
     *,
     name: str,
     kind: str,
@@ -132,7 +132,7 @@ def create_department(
 
 @transaction.atomic
 def create_staff(
-    actor: Any,
+    actor: User,
     *,
     username: str,
     password: str,
@@ -246,7 +246,7 @@ def bootstrap_admin(
 
 @transaction.atomic
 def update_department(
-    actor: Any,
+    actor: User,
     department_id: int,
     *,
     name: str | None = None,
@@ -299,7 +299,7 @@ def update_department(
     return department
 
 
-def _staff_to_change(actor: Any, user_id: int) -> User:
+def _staff_to_change(actor: User, user_id: int) -> User:
     user = User.objects.select_related("division").filter(pk=user_id).first()
     if user is None or (user.division and not path_in_scope(actor, user.division.path)):
         raise NotFound("user_not_found", "人员不存在或不在您的管辖范围内。", "user_id")
@@ -310,7 +310,7 @@ def _staff_to_change(actor: Any, user_id: int) -> User:
 
 @transaction.atomic
 def update_staff(
-    actor: Any,
+    actor: User,
     user_id: int,
     *,
     display_name: str,
@@ -354,7 +354,7 @@ def update_staff(
 
 @transaction.atomic
 def set_staff_permissions(
-    actor: Any, user_id: int, *, group_ids: list[int], permission_ids: list[int]
+    actor: User, user_id: int, *, group_ids: list[int], permission_ids: list[int]
 ) -> User:
     """Django groups and raw permissions of a staff member: a superuser's tool only."""
     if not getattr(actor, "is_superuser", False):
@@ -379,7 +379,7 @@ def set_staff_permissions(
 
 
 @transaction.atomic
-def set_password(actor: Any, user_id: int, password: str | None) -> User:
+def set_password(actor: User, user_id: int, password: str | None) -> User:
     """Give a staff member a new password, or none (``None``: no password login at all).
 
     Their API tokens are revoked with the old password. Their signed-in sessions end on
@@ -416,7 +416,7 @@ def set_password(actor: Any, user_id: int, password: str | None) -> User:
 
 
 @transaction.atomic
-def revoke_tokens(actor: Any, token_ids: list[int]) -> int:
+def revoke_tokens(actor: User, token_ids: list[int]) -> int:
     """Revoke API tokens (of staff within the actor's area); returns how many were revoked."""
     require_admin(actor, "吊销接口令牌")
     tokens = list(ApiToken.objects.select_related("user__division").filter(pk__in=token_ids))

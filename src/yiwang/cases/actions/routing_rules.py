@@ -15,7 +15,7 @@ from yiwang.cases.actions.reference_checks import category, category_label
 from yiwang.cases.models import RoutingRule
 from yiwang.core import audit, generations
 from yiwang.core.errors import InvalidInput, NotFound
-from yiwang.org.models import Department, Division
+from yiwang.org.models import Department, Division, User
 from yiwang.org.permissions import require_admin, require_in_scope
 
 ROUTING_GENERATION = routing.GENERATION
@@ -34,7 +34,9 @@ def _priority(value: Any) -> int:
     return priority
 
 
-def _rule_target(actor: Any, division_code: str, department_id: Any) -> tuple[Division, Department]:
+def _rule_target(
+    actor: User, division_code: str, department_id: Any
+) -> tuple[Division, Department]:
     division = Division.objects.filter(code=str(division_code or "").strip()).first()
     if division is None:
         raise NotFound("division_not_found", f"区划代码 {division_code} 不存在。", "division_code")
@@ -92,7 +94,7 @@ def _check_duplicate(rule: RoutingRule) -> None:
 
 @transaction.atomic
 def add_routing_rule(
-    actor: Any,
+    actor: User,
     *,
     division_code: str,
     department_id: int,
@@ -128,7 +130,7 @@ def add_routing_rule(
     return rule
 
 
-def _rule_for_update(actor: Any, pk: int) -> RoutingRule:
+def _rule_for_update(actor: User, pk: int) -> RoutingRule:
     rule = (
         RoutingRule.objects.select_for_update(of=("self",))
         .select_related("division", "department", "type")
@@ -146,7 +148,7 @@ _UNCHANGED: Any = object()
 
 @transaction.atomic
 def update_routing_rule(
-    actor: Any,
+    actor: User,
     pk: int,
     *,
     division_code: str | None = None,
@@ -200,7 +202,7 @@ def update_routing_rule(
 
 
 @transaction.atomic
-def delete_routing_rule(actor: Any, pk: int) -> None:
+def delete_routing_rule(actor: User, pk: int) -> None:
     require_admin(actor, "删除派遣规则")
     rule = _rule_for_update(actor, pk)
     audit.record(

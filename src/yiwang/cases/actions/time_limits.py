@@ -15,6 +15,7 @@ from yiwang.cases.actions.reference_checks import category, category_label, choi
 from yiwang.cases.models import Stage, TimeLimit, TimeUnit, Urgency
 from yiwang.core import audit, generations
 from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.org.models import User
 from yiwang.org.permissions import require_admin
 
 LIMITS_GENERATION = deadlines.LIMITS_GENERATION
@@ -54,7 +55,7 @@ def _limit_label(row: TimeLimit) -> str:
 
 @transaction.atomic
 def set_time_limit(
-    actor: Any,
+    actor: User,
     *,
     stage: str,
     urgency: str,
@@ -109,7 +110,7 @@ def set_time_limit(
 
 
 @transaction.atomic
-def delete_time_limit(actor: Any, pk: int) -> None:
+def delete_time_limit(actor: User, pk: int) -> None:
     """Remove a specific row; the type then falls back to its category's or the global one."""
     require_admin(actor, "删除处置时限")
     row = (

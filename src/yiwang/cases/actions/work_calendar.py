@@ -13,6 +13,7 @@ from yiwang.cases.actions.reference_checks import choice, first_writer
 from yiwang.cases.models import CalendarDay, CalendarYear, WorkPeriod
 from yiwang.core import audit, generations
 from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.org.models import User
 from yiwang.org.permissions import require_admin
 
 CALENDAR_GENERATION = deadlines.CALENDAR_GENERATION
@@ -34,7 +35,7 @@ def _day(value: Any) -> date:
 
 
 @transaction.atomic
-def set_calendar_day(actor: Any, *, day: date, kind: str, name: str = "") -> CalendarDay:
+def set_calendar_day(actor: User, *, day: date, kind: str, name: str = "") -> CalendarDay:
     """Mark a day as a holiday (休) or a 调休 working day (班); replaces any earlier entry."""
     require_admin(actor, "维护节假日与调休")
     day = _day(day)
@@ -66,7 +67,7 @@ def set_calendar_day(actor: Any, *, day: date, kind: str, name: str = "") -> Cal
 
 
 @transaction.atomic
-def clear_calendar_day(actor: Any, day: date) -> None:
+def clear_calendar_day(actor: User, day: date) -> None:
     """Remove a day's entry: it follows its weekday again."""
     require_admin(actor, "维护节假日与调休")
     day = _day(day)
@@ -96,7 +97,7 @@ def _year(value: Any) -> int:
 
 
 @transaction.atomic
-def mark_year_complete(actor: Any, year: int, source: str = "manual") -> CalendarYear:
+def mark_year_complete(actor: User, year: int, source: str = "manual") -> CalendarYear:
     """Declare a year's holidays and 调休 days entered, which silences its warning."""
     require_admin(actor, "维护节假日与调休")
     year = _year(year)
@@ -118,7 +119,7 @@ def mark_year_complete(actor: Any, year: int, source: str = "manual") -> Calenda
 
 
 @transaction.atomic
-def unmark_year(actor: Any, year: int) -> None:
+def unmark_year(actor: User, year: int) -> None:
     """Take back `mark_year_complete`: the year is warned about again."""
     require_admin(actor, "维护节假日与调休")
     year = _year(year)
@@ -173,7 +174,7 @@ def validate_work_periods(periods: Sequence[tuple[time, time]]) -> list[tuple[ti
 
 
 @transaction.atomic
-def set_work_periods(actor: Any, periods: Sequence[tuple[time, time]]) -> list[WorkPeriod]:
+def set_work_periods(actor: User, periods: Sequence[tuple[time, time]]) -> list[WorkPeriod]:
     """Replace the daily work periods (default 08:00–12:00, 14:00–18:00)."""
     require_admin(actor, "修改工作时段")
     clean = validate_work_periods(periods)

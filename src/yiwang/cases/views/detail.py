@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,6 +29,7 @@ from yiwang.cases.workflow import TRANSITIONS, Input, Transition
 from yiwang.core.errors import ActionError, Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.workcalendar import Light, WorkCalendar
 from yiwang.org.models import Department, User
+from yiwang.org.permissions import acting_user
 
 # Timeline rows that are not moves of the transition table.
 EVENT_LABELS = {"report": gettext_noop("上报"), "photo": gettext_noop("上传照片")}
@@ -318,7 +319,7 @@ def _events(events: list[CaseEvent]) -> list[EventView]:
 
 
 def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
+    return acting_user(request)
 
 
 def _case_or_404(user: User, number: str) -> Case:

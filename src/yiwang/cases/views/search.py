@@ -21,6 +21,7 @@ from yiwang.cases.models import FINAL_STATES, Case
 from yiwang.catalog import queries as catalog_queries
 from yiwang.catalog.models import Kind
 from yiwang.core.errors import ActionError
+from yiwang.org.permissions import acting_user
 from yiwang.web.lists import (
     EXPORT_FORMATS,
     EXPORT_LIMIT,
@@ -67,7 +68,7 @@ def _searched(request: HttpRequest, form: SearchForm) -> QuerySet[Case] | None:
     if not form.is_valid():
         return None
     try:
-        qs = queries.search(request.user, form.filters())
+        qs = queries.search(acting_user(request), form.filters())
     except ActionError as exc:
         attach_error(form, exc)
         return None
@@ -86,7 +87,7 @@ def _page(request: HttpRequest, qs: QuerySet[Case]) -> tuple[Page, int]:
 
 @login_required
 def search_page(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.user, request.GET)
+    form = SearchForm(acting_user(request), request.GET)
     qs = _searched(request, form)
     sort, _order = sort_order(request, SORTS, DEFAULT_SORT)
     context: dict[str, Any] = {
@@ -209,7 +210,7 @@ def export(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "xlsx")
     if fmt not in EXPORT_FORMATS:
         return HttpResponse(gettext("导出格式应为 xlsx 或 csv。"), status=400)
-    form = SearchForm(request.user, request.GET)
+    form = SearchForm(acting_user(request), request.GET)
     qs = _searched(request, form)
     if qs is None:
         errors = "；".join(str(e) for errs in form.errors.values() for e in errs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -26,6 +26,7 @@ from yiwang.cases.models import Case
 from yiwang.core.errors import NotFound
 from yiwang.core.workcalendar import Light, WorkCalendar
 from yiwang.org.models import User
+from yiwang.org.permissions import acting_user
 from yiwang.org.roles import Role
 from yiwang.web.lists import is_fragment, paginate
 
@@ -140,7 +141,7 @@ def _body_context(request: HttpRequest, user: User, key: str | None) -> dict[str
 
 
 def _render(request: HttpRequest, template: str, key: str | None) -> HttpResponse:
-    user = cast(User, request.user)
+    user = acting_user(request)
     context = _body_context(request, user, key)
     if is_fragment(request):
         return render(request, "cases/_w_body.html", context)

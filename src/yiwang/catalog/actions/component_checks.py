@@ -26,7 +26,7 @@ from yiwang.core.importing import ErrorCollector
 from yiwang.core.scope import path_in_scope
 from yiwang.geo.crs import to_wgs84
 from yiwang.geo.locate import Located, locate_many
-from yiwang.org.models import Division
+from yiwang.org.models import Division, User
 
 # Column names accepted in CSV headers and GeoJSON properties, canonical name first.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -227,7 +227,7 @@ def _check_record(
 
 
 def build_components(
-    actor: Any, records: list[tuple[int, dict[str, Any]]], crs: str, errors: ErrorCollector
+    actor: User, records: list[tuple[int, dict[str, Any]]], crs: str, errors: ErrorCollector
 ) -> list[Component]:
     """Check every record; return unsaved components, or none if ``errors`` got anything."""
     types_by_code = {t.code: t for t in ObjectType.objects.filter(kind=Kind.COMPONENT)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from django.db import IntegrityError, transaction
 
@@ -14,6 +14,7 @@ from yiwang.core import audit
 from yiwang.core.errors import InvalidInput
 from yiwang.core.importing import ErrorCollector, ImportSummary
 from yiwang.geo.crs import parse_crs
+from yiwang.org.models import User
 from yiwang.org.permissions import require_admin
 
 
@@ -29,7 +30,7 @@ def _save(components: list[Component]) -> None:
 
 @transaction.atomic
 def create_component(
-    actor: Any,
+    actor: User,
     *,
     ident: str,
     type_code: str,
@@ -95,7 +96,7 @@ def create_component(
 
 @transaction.atomic
 def import_components(
-    actor: Any,
+    actor: User,
     data: bytes | str,
     *,
     fmt: Literal["csv", "geojson"],

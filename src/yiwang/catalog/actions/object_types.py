@@ -10,6 +10,7 @@ from yiwang.catalog.codes import validate_major_code, validate_type_code
 from yiwang.catalog.models import Kind, ObjectType
 from yiwang.core import audit
 from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.org.models import User
 from yiwang.org.permissions import require_admin
 
 
@@ -36,7 +37,7 @@ def check_local_type(kind: str, code: str, major_code: str) -> tuple[str, str, s
 
 @transaction.atomic
 def create_local_type(
-    actor: Any,
+    actor: User,
     *,
     kind: str,
     code: str,
@@ -84,7 +85,7 @@ def create_local_type(
 
 @transaction.atomic
 def update_type(
-    actor: Any,
+    actor: User,
     kind: str,
     code: str,
     *,
