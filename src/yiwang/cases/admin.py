@@ -37,7 +37,8 @@ from yiwang.core import adminforms
 from yiwang.core.errors import ActionError
 from yiwang.core.scope import path_in_scope, scoped
 from yiwang.org.adminaccess import AdministratorsAdmin, is_system_admin
-from yiwang.org.models import Department, Division
+from yiwang.org.models import Department, Division, User
+from yiwang.org.permissions import acting_user
 
 # Action argument names → admin form field names.
 FORM_FIELDS = {
@@ -56,7 +57,7 @@ def dry_run(form: forms.BaseForm, call: Callable[[], Any]) -> None:
 class ActorForm(forms.ModelForm):
     """A model form that knows who is saving it (set by `ReferenceAdmin.get_form`)."""
 
-    _actor: Any = None
+    _actor: User  # the administrator saving it, set by get_form
 
 
 class ReferenceAdmin(AdministratorsAdmin):
@@ -66,7 +67,7 @@ class ReferenceAdmin(AdministratorsAdmin):
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        form._actor = request.user  # type: ignore[attr-defined]
+        form._actor = acting_user(request)  # type: ignore[attr-defined]
         return form
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -110,11 +111,11 @@ class CaseAdmin(AdministratorsAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         # The admin shows every column of a case.
-        return queries.cases(request.user).defer(None)
+        return queries.cases(acting_user(request)).defer(None)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         fields = [f for f in super().get_fields(request, obj) if f != "masked_contact_phone"]
-        if queries.sees_phone_numbers(request.user):
+        if queries.sees_phone_numbers(acting_user(request)):
             return fields
         # Reporters' numbers are for the people who call them back (受理员, 值班长).
         return ["masked_contact_phone" if f == "contact_phone" else f for f in fields]
@@ -239,11 +240,11 @@ class TimeLimitAdmin(ReferenceAdmin):
         return super().get_deleted_objects(objs, request)
 
     def save_model(self, request: HttpRequest, obj: TimeLimit, form: Any, change: bool) -> None:
-        saved = reference.set_time_limit(request.user, **form.action_kwargs())
+        saved = reference.set_time_limit(acting_user(request), **form.action_kwargs())
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: TimeLimit) -> None:
-        reference.delete_time_limit(request.user, obj.pk)
+        reference.delete_time_limit(acting_user(request), obj.pk)
 
 
 # ---------------------------------------------------------------------------
@@ -340,7 +341,7 @@ class RoutingRuleAdmin(ReferenceAdmin):
         obj.pk = form.save_through_action().pk
 
     def delete_model(self, request: HttpRequest, obj: RoutingRule) -> None:
-        reference.delete_routing_rule(request.user, obj.pk)
+        reference.delete_routing_rule(acting_user(request), obj.pk)
 
 
 # ---------------------------------------------------------------------------
@@ -403,10 +404,10 @@ class CalendarDayAdmin(ReferenceAdmin):
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
-        obj.pk = reference.set_calendar_day(request.user, **form.action_kwargs()).pk
+        obj.pk = reference.set_calendar_day(acting_user(request), **form.action_kwargs()).pk
 
     def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
-        reference.clear_calendar_day(request.user, obj.date)
+        reference.clear_calendar_day(acting_user(request), obj.date)
 
 
 class CalendarYearForm(ActorForm):
@@ -451,10 +452,10 @@ class CalendarYearAdmin(ReferenceAdmin):
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:
-        reference.mark_year_complete(request.user, **form.action_kwargs())
+        reference.mark_year_complete(acting_user(request), **form.action_kwargs())
 
     def delete_model(self, request: HttpRequest, obj: CalendarYear) -> None:
-        reference.unmark_year(request.user, obj.year)
+        reference.unmark_year(acting_user(request), obj.year)
 
 
 # ---------------------------------------------------------------------------
@@ -503,18 +504,18 @@ class WorkPeriodAdmin(ReferenceAdmin):
         return super().has_delete_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: WorkPeriod, form: Any, change: bool) -> None:
-        rows = reference.set_work_periods(request.user, form.periods())
+        rows = reference.set_work_periods(acting_user(request), form.periods())
         # The action rewrites the rows; point the admin at the one just edited.
         obj.pk = next(r.pk for r in rows if (r.start, r.end) == (obj.start, obj.end))
 
     def delete_model(self, request: HttpRequest, obj: WorkPeriod) -> None:
-        reference.set_work_periods(request.user, _periods_with(obj, None))
+        reference.set_work_periods(acting_user(request), _periods_with(obj, None))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         gone = {p.pk for p in queryset}
         keep = [(p.start, p.end) for p in WorkPeriod.objects.order_by("start") if p.pk not in gone]
         try:
-            reference.set_work_periods(request.user, keep)
+            reference.set_work_periods(acting_user(request), keep)
         except ActionError as exc:
             messages.error(request, exc.message)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
@@ -34,6 +34,7 @@ from yiwang.cases.workflow import TRANSITIONS, Input, Transition
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.workcalendar import WorkCalendar
 from yiwang.org.models import User
+from yiwang.org.permissions import acting_user
 
 router = Router(tags=["案卷"])
 
@@ -44,7 +45,7 @@ EVENT_LABELS = {"report": "上报", "photo": "上传照片"}
 
 
 def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
+    return acting_user(request)
 
 
 def _label(choices: Any, value: str) -> str:

@@ -11,8 +11,6 @@ concurrent moves exactly one wins.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,161 +20,15 @@ from django.utils import timezone
 
 from yiwang.cases import deadlines
 from yiwang.cases.models import Case, CaseEvent, CaseStageRecord, Stage, TimeUnit
+from yiwang.cases.steps import Context, open_record
 from yiwang.cases.workflow import PREVIOUS, TRANSITIONS, Clock, Holder, Input, Transition
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.scope import path_in_scope
-from yiwang.org.models import Department, User
+from yiwang.org.models import User
 from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
 
-
-@dataclass
-class Context:
-    actor: User
-    case: Case
-    transition: Transition
-    inputs: dict[str, Any]
-    now: datetime
-    event_data: dict[str, Any]
-
-
-# ---- guards: preconditions beyond role and state -------------------------------------------
-
-
-def _inspector_source(ctx: Context) -> str | None:
-    if ctx.case.source != "inspector":
-        return "非监督员上报的案卷须先派发核实，不能直接受理立案。"
-    return None
-
-
-def _not_inspector_source(ctx: Context) -> str | None:
-    if ctx.case.source == "inspector":
-        return "监督员上报的案卷无需核实，请直接受理。"
-    return None
-
-
-def _self_handle_type(ctx: Context) -> str | None:
-    if not ctx.case.type.self_handle:
-        return f"“{ctx.case.type.name}”不属于可自处理的类型。"
-    return None
-
-
-GUARDS: dict[str, Callable[[Context], str | None]] = {
-    "inspector_source": _inspector_source,
-    "not_inspector_source": _not_inspector_source,
-    "self_handle_type": _self_handle_type,
-}
-
-
-# ---- effects: what a transition does besides changing state ---------------------------------
-
-
-def _assign_inspector(ctx: Context) -> None:
-    inspector = (
-        User.objects.select_related("division")
-        .filter(pk=ctx.inputs["inspector_id"], is_active=True, role=Role.INSPECTOR)
-        .first()
-    )
-    if inspector is None or not path_in_scope(inspector, ctx.case.division_path):
-        raise InvalidInput("bad_inspector", "请选择负责该区域的监督员。", "inspector_id")
-    ctx.case.assignee = inspector
-    ctx.event_data["inspector"] = str(inspector)
-
-
-def _clear_assignee(ctx: Context) -> None:
-    ctx.case.assignee = None
-
-
-def _set_department(ctx: Context) -> None:
-    department = (
-        Department.objects.select_related("division")
-        .filter(pk=ctx.inputs["department_id"], is_active=True)
-        .first()
-    )
-    if department is None:
-        raise InvalidInput("bad_department", "所选处置部门不存在或已停用。", "department_id")
-    if not ctx.case.division_path.startswith(department.division.path):
-        raise InvalidInput(
-            "department_out_of_area", f"{department.name}不负责该案卷所在区域。", "department_id"
-        )
-    ctx.case.department = department
-    ctx.case.assignee = None
-    ctx.event_data["department"] = department.name
-    if ctx.case.suggested_department_id and ctx.case.suggested_department_id != department.pk:
-        ctx.event_data["overrode_suggestion"] = True
-
-
-def _clear_department(ctx: Context) -> None:
-    ctx.case.department = None
-    ctx.case.assignee = None
-
-
-def _take_case(ctx: Context) -> None:
-    ctx.case.assignee = ctx.actor
-
-
-def _store_extension_request(ctx: Context) -> None:
-    ctx.case.pending_request = {
-        "kind": "extension",
-        "amount": str(ctx.inputs["amount"]),
-        "unit": ctx.inputs["unit"],
-    }
-    ctx.event_data.update(ctx.case.pending_request)
-
-
-def _extend_deadline(ctx: Context) -> None:
-    request = ctx.case.pending_request
-    limit = deadlines.Limit(Decimal(request["amount"]), request["unit"])
-    record = _open_record(ctx.case)
-    base = ctx.case.stage_due_at or ctx.now
-    new_due = deadlines.due_at(base, limit)
-    ctx.event_data.update(old_due=base.isoformat(), new_due=new_due.isoformat())
-    ctx.case.stage_due_at = new_due
-    if ctx.case.stage == Stage.HANDLE:
-        ctx.case.handle_due_at = new_due
-    if record is not None:
-        record.due_at = new_due
-        record.save(update_fields=["due_at"])
-    ctx.case.pending_request = {}
-
-
-def _clear_request(ctx: Context) -> None:
-    ctx.case.pending_request = {}
-
-
-def _store_result(ctx: Context) -> None:
-    ctx.case.result = ctx.inputs["result"]
-
-
-def _mark(field: str) -> Callable[[Context], None]:
-    def effect(ctx: Context) -> None:
-        setattr(ctx.case, field, ctx.now)
-
-    return effect
-
-
-EFFECTS: dict[str, Callable[[Context], None]] = {
-    "assign_inspector": _assign_inspector,
-    "clear_assignee": _clear_assignee,
-    "set_department": _set_department,
-    "clear_department": _clear_department,
-    "take_case": _take_case,
-    "store_extension_request": _store_extension_request,
-    "extend_deadline": _extend_deadline,
-    "clear_request": _clear_request,
-    "store_result": _store_result,
-    "mark_registered": _mark("registered_at"),
-    "mark_dispatched": _mark("dispatched_at"),
-    "mark_handled": _mark("handled_at"),
-    "mark_closed": _mark("closed_at"),
-}
-
-
 # ---- the stage clock ----------------------------------------------------------------------
-
-
-def _open_record(case: Case) -> CaseStageRecord | None:
-    return case.stages.filter(finished_at__isnull=True).order_by("-started_at", "-id").first()
 
 
 def start_stage(case: Case, stage: str, now: datetime) -> CaseStageRecord:
@@ -213,7 +65,7 @@ def _move_clock(ctx: Context) -> None:
         assert t.stage is not None
         start_stage(case, t.stage, now).save()
         return
-    record = _open_record(case)
+    record = open_record(case)
     if t.clock is Clock.PAUSE:
         if record is not None and case.stage_due_at is not None:
             case.stage_remaining_seconds = deadlines.remaining_seconds(
@@ -285,8 +137,8 @@ def refusal(actor: User, case: Case, t: Transition) -> tuple[str, str] | None:
             Holder.REPORTER: "只有上报人本人可以自处理结案。",
         }.get(t.holder, "您不能办理该案卷。")
     ctx = Context(actor, case, t, {}, timezone.now(), {})
-    for name in t.guards:
-        message = GUARDS[name](ctx)
+    for guard in t.guards:
+        message = guard(ctx)
         if message:
             return "precondition", message
     return None
@@ -391,7 +243,7 @@ def apply_transition(
         before = _snapshot(case)
         from_state = case.state
         for effect in t.effects:
-            EFFECTS[effect](ctx)
+            effect(ctx)
         for counter in t.counters:
             setattr(case, counter, getattr(case, counter) + 1)
         _move_clock(ctx)

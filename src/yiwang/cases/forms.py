@@ -20,17 +20,17 @@ from yiwang.catalog.models import Kind
 from yiwang.core.errors import ActionError
 from yiwang.core.scope import scope_path
 from yiwang.org import queries as org_queries
-from yiwang.org.models import Department, Division
+from yiwang.org.models import Department, Division, User
 
 DATE_ERRORS = {"invalid": _("日期格式不正确，应为 年-月-日，如 2026-01-31。")}
 ANY = [("", _("全部"))]
 
 
-def streets_in_scope(user: Any) -> QuerySet[Division]:
+def streets_in_scope(user: User) -> QuerySet[Division]:
     return org_queries.divisions(user).filter(level=Division.Level.STREET).order_by("code")
 
 
-def departments_for_search(user: Any) -> QuerySet[Department]:
+def departments_for_search(user: User) -> QuerySet[Department]:
     """Departments in the user's subtree plus those above it.
 
     A street inspector's cases are often handled by a district department, which lies
@@ -68,7 +68,7 @@ class SearchForm(forms.Form):
     overdue = forms.BooleanField(label=_("仅看超期"), required=False)
     q = forms.CharField(label=_("关键词"), required=False, max_length=50)
 
-    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bad_choice = {"invalid_choice": _("请从列表中选择。")}
         street = self.fields["street"]
@@ -108,7 +108,7 @@ class SearchForm(forms.Form):
         )
 
 
-def sources_for(user: Any) -> list[tuple[str, Any]]:
+def sources_for(user: User) -> list[tuple[str, Any]]:
     """The sources this user may report from, in the order of `Source`."""
     allowed = set(Source.values) if user.is_superuser else REPORTER_SOURCES.get(user.role, set())
     return [(value, label) for value, label in Source.choices if value in allowed]
@@ -174,7 +174,7 @@ class NewCaseForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
 
-    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         source = self.fields["source"]
         choices = sources_for(user)

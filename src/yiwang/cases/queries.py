@@ -22,7 +22,7 @@ from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.scope import scoped
 from yiwang.core.workcalendar import Light, WorkCalendar, traffic_light
 from yiwang.geo.models import UnitGrid
-from yiwang.org.models import Division
+from yiwang.org.models import Division, User
 from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
 
@@ -37,13 +37,13 @@ DETAIL_RELATED = ("community", "assignee", "reporter", "component", "suggested_d
 COUNT_CAP = 10_000  # counts above this show as "10000+" so huge lists stay fast
 
 
-def cases(user: Any) -> QuerySet[Case]:
+def cases(user: User) -> QuerySet[Case]:
     # Lists never draw the grid polygon; leaving it out keeps wide exports and pages light.
     qs = Case.objects.select_related(*LIST_RELATED).defer(*LIST_DEFERRED)
     return scoped(qs, user, "division_path")
 
 
-def case_detail(user: Any, number: str) -> Case:
+def case_detail(user: User, number: str) -> Case:
     case = (
         cases(user)
         .defer(None)  # the detail page draws the grid outline
@@ -56,7 +56,7 @@ def case_detail(user: Any, number: str) -> Case:
     return found
 
 
-def timeline(user: Any, number: str) -> list[CaseEvent]:
+def timeline(user: User, number: str) -> list[CaseEvent]:
     case = case_detail(user, number)
     return list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
 
@@ -167,13 +167,13 @@ WORKLISTS: tuple[Worklist, ...] = (
 WORKLISTS_BY_KEY = {w.key: w for w in WORKLISTS}
 
 
-def worklists_for(user: Any) -> list[Worklist]:
+def worklists_for(user: User) -> list[Worklist]:
     if user.is_superuser:
         return [w for w in WORKLISTS if not w.mine]
     return [w for w in WORKLISTS if user.role in w.roles]
 
 
-def worklist(user: Any, key: str) -> QuerySet[Case]:
+def worklist(user: User, key: str) -> QuerySet[Case]:
     """The cases waiting on this user in one worklist, most urgent (earliest due) first."""
     wl = WORKLISTS_BY_KEY.get(key)
     if wl is None or not (user.is_superuser or has_role(user, wl.roles)):
@@ -186,7 +186,7 @@ def worklist(user: Any, key: str) -> QuerySet[Case]:
     return qs.order_by("stage_due_at", "id")
 
 
-def worklist_counts(user: Any) -> dict[str, int]:
+def worklist_counts(user: User) -> dict[str, int]:
     return {w.key: capped_count(worklist(user, w.key)) for w in worklists_for(user)}
 
 
@@ -235,7 +235,7 @@ def _id_of(model: Any, code: str) -> int | None:
     return model.objects.filter(code=code).values_list("pk", flat=True).first()  # type: ignore[no-any-return]
 
 
-def search(user: Any, f: SearchFilters, *, now: datetime | None = None) -> QuerySet[Case]:
+def search(user: User, f: SearchFilters, *, now: datetime | None = None) -> QuerySet[Case]:
     qs = cases(user)
     if f.number:
         qs = qs.filter(number__startswith=f.number.strip().upper())
@@ -324,7 +324,7 @@ def record_times(
 PHONE_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEAD})
 
 
-def sees_phone_numbers(user: Any) -> bool:
+def sees_phone_numbers(user: User) -> bool:
     return bool(user.is_superuser or user.role in PHONE_ROLES)
 
 
@@ -336,7 +336,7 @@ def mask_phone(phone: str) -> str:
     return phone[:keep] + "*" * (len(phone) - keep - 4) + phone[-4:]
 
 
-def contact_phone_for(user: Any, case: Case) -> str:
+def contact_phone_for(user: User, case: Case) -> str:
     phone = case.contact_phone
     if not phone or sees_phone_numbers(user):
         return phone

@@ -12,7 +12,9 @@ from enum import Enum
 
 from django.utils.translation import gettext_noop
 
+from yiwang.cases import steps
 from yiwang.cases.models import Stage, State
+from yiwang.cases.steps import Effect, Guard
 from yiwang.org.roles import Role
 
 # Labels stay plain Chinese str (engine messages, the API); gettext_noop only lists them
@@ -60,8 +62,8 @@ class Transition:
     saves_previous: bool = False  # remember the current state for a later PREVIOUS
     event: str = ""
     counters: tuple[str, ...] = ()  # Case integer fields incremented
-    guards: tuple[str, ...] = ()  # named preconditions, see engine.GUARDS
-    effects: tuple[str, ...] = field(default=())  # named side effects, see engine.EFFECTS
+    guards: tuple[Guard, ...] = ()  # preconditions beyond role and state, in order
+    effects: tuple[Effect, ...] = field(default=())  # what the move does besides the state
     photo_phase: str = ""  # photos may come with the move, stored as this phase
 
     @property
@@ -97,7 +99,7 @@ TRANSITIONS: dict[str, Transition] = {
             inputs=(NOTE,),
             clock=Clock.START,
             stage=Stage.REGISTER,
-            guards=("inspector_source",),
+            guards=(steps.inspector_source,),
         ),
         _t(
             "to_verify",
@@ -108,7 +110,7 @@ TRANSITIONS: dict[str, Transition] = {
             inputs=(NOTE,),
             clock=Clock.START,
             stage=Stage.VERIFY,
-            guards=("not_inspector_source",),
+            guards=(steps.not_inspector_source,),
         ),
         _t(
             "send_verify",
@@ -117,7 +119,7 @@ TRANSITIONS: dict[str, Transition] = {
             S.VERIFYING,
             {R.OPERATOR},
             inputs=(INSPECTOR, NOTE),
-            effects=("assign_inspector",),
+            effects=(steps.assign_inspector,),
         ),
         # 核实
         _t(
@@ -130,7 +132,7 @@ TRANSITIONS: dict[str, Transition] = {
             inputs=(NOTE,),
             clock=Clock.START,
             stage=Stage.REGISTER,
-            effects=("clear_assignee",),
+            effects=(steps.clear_assignee,),
         ),
         _t(
             "verify_reject",
@@ -161,7 +163,7 @@ TRANSITIONS: dict[str, Transition] = {
             {R.SHIFT_LEAD},
             inputs=(NOTE,),
             clock=Clock.STOP,
-            effects=("clear_assignee",),
+            effects=(steps.clear_assignee,),
         ),
         _t(
             "deny_void",
@@ -190,7 +192,7 @@ TRANSITIONS: dict[str, Transition] = {
             inputs=(NOTE,),
             clock=Clock.START,
             stage=Stage.DISPATCH,
-            effects=("mark_registered",),
+            effects=(steps.mark_registered,),
         ),
         # 派遣
         _t(
@@ -202,7 +204,7 @@ TRANSITIONS: dict[str, Transition] = {
             inputs=(DEPARTMENT, NOTE),
             clock=Clock.START,
             stage=Stage.HANDLE,
-            effects=("set_department", "mark_dispatched"),
+            effects=(steps.set_department, steps.mark_dispatched),
         ),
         # 处置
         _t(
@@ -213,7 +215,7 @@ TRANSITIONS: dict[str, Transition] = {
             {R.HANDLER},
             holder=Holder.DEPARTMENT,
             inputs=(NOTE,),
-            effects=("take_case",),
+            effects=(steps.take_case,),
         ),
         _t(
             "request_return",
@@ -235,7 +237,7 @@ TRANSITIONS: dict[str, Transition] = {
             clock=Clock.START,
             stage=Stage.DISPATCH,
             counters=("return_count",),
-            effects=("clear_department",),
+            effects=(steps.clear_department,),
         ),
         _t(
             "deny_return",
@@ -263,7 +265,7 @@ TRANSITIONS: dict[str, Transition] = {
                 REASON,
             ),
             saves_previous=True,
-            effects=("store_extension_request",),
+            effects=(steps.store_extension_request,),
         ),
         _t(
             "approve_extension",
@@ -273,7 +275,7 @@ TRANSITIONS: dict[str, Transition] = {
             {R.DISPATCHER},
             inputs=(NOTE,),
             counters=("extension_count",),
-            effects=("extend_deadline",),
+            effects=(steps.extend_deadline,),
         ),
         _t(
             "deny_extension",
@@ -282,7 +284,7 @@ TRANSITIONS: dict[str, Transition] = {
             PREVIOUS,
             {R.DISPATCHER},
             inputs=(REASON,),
-            effects=("clear_request",),
+            effects=(steps.clear_request,),
         ),
         _t(
             "request_suspend",
@@ -330,7 +332,7 @@ TRANSITIONS: dict[str, Transition] = {
             inputs=(Input("result", gettext_noop("处置结果")),),
             clock=Clock.START,
             stage=Stage.CHECK,
-            effects=("store_result", "mark_handled"),
+            effects=(steps.store_result, steps.mark_handled),
             photo_phase="after",
         ),
         # 核查
@@ -341,7 +343,7 @@ TRANSITIONS: dict[str, Transition] = {
             S.CHECKING,
             {R.OPERATOR},
             inputs=(INSPECTOR, NOTE),
-            effects=("assign_inspector",),
+            effects=(steps.assign_inspector,),
         ),
         _t(
             "check_pass",
@@ -353,7 +355,7 @@ TRANSITIONS: dict[str, Transition] = {
             inputs=(NOTE,),
             clock=Clock.START,
             stage=Stage.CLOSE,
-            effects=("clear_assignee",),
+            effects=(steps.clear_assignee,),
         ),
         _t(
             "check_fail",
@@ -366,7 +368,7 @@ TRANSITIONS: dict[str, Transition] = {
             clock=Clock.START,
             stage=Stage.HANDLE,
             counters=("rework_count",),
-            effects=("clear_assignee", "mark_dispatched"),
+            effects=(steps.clear_assignee, steps.mark_dispatched),
         ),
         # 结案
         _t(
@@ -377,7 +379,7 @@ TRANSITIONS: dict[str, Transition] = {
             {R.SHIFT_LEAD},
             inputs=(NOTE,),
             clock=Clock.STOP,
-            effects=("mark_closed",),
+            effects=(steps.mark_closed,),
         ),
         _t(
             "rework",
@@ -389,7 +391,7 @@ TRANSITIONS: dict[str, Transition] = {
             clock=Clock.START,
             stage=Stage.HANDLE,
             counters=("rework_count",),
-            effects=("mark_dispatched",),
+            effects=(steps.mark_dispatched,),
         ),
         _t(
             "self_close",
@@ -400,8 +402,8 @@ TRANSITIONS: dict[str, Transition] = {
             holder=Holder.REPORTER,
             inputs=(Input("result", gettext_noop("处置结果")),),
             clock=Clock.STOP,
-            guards=("self_handle_type",),
-            effects=("store_result", "mark_closed"),
+            guards=(steps.self_handle_type,),
+            effects=(steps.store_result, steps.mark_closed),
         ),
     ]
 }

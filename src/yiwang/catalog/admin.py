@@ -13,6 +13,7 @@ from yiwang.catalog import actions, queries
 from yiwang.catalog.models import Component, ObjectType
 from yiwang.core.errors import ActionError
 from yiwang.org.adminaccess import AdministratorsAdmin
+from yiwang.org.permissions import acting_user
 
 
 class ObjectTypeForm(forms.ModelForm):
@@ -70,7 +71,7 @@ class ObjectTypeAdmin(AdministratorsAdmin):
         data = form.cleaned_data
         if change:
             saved = actions.update_type(
-                request.user,
+                acting_user(request),
                 obj.kind,
                 obj.code,
                 name=data.get("name") if obj.is_local else None,
@@ -79,7 +80,7 @@ class ObjectTypeAdmin(AdministratorsAdmin):
             )
         else:
             saved = actions.create_local_type(
-                request.user,
+                acting_user(request),
                 kind=data["kind"],
                 code=data["code"],
                 major_code=data["major_code"],
@@ -100,7 +101,7 @@ class ComponentAdmin(AdministratorsAdmin):
     list_select_related = ["type", "grid", "street", "community"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Component]:
-        return queries.components(request.user)
+        return queries.components(acting_user(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

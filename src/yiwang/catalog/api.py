@@ -22,6 +22,7 @@ from yiwang.catalog.schemas import (
     TypePatch,
 )
 from yiwang.core.errors import InvalidInput
+from yiwang.org.permissions import acting_user
 
 router = Router(tags=["分类与部件"])
 
@@ -35,12 +36,12 @@ def list_types(
     request: HttpRequest, kind: str | None = None, q: str | None = None
 ) -> QuerySet[ObjectType]:
     """`kind`: component（部件）或 matter（事项）；`q`：代码前缀、名称或大类名称。"""
-    return queries.types(request.user, kind=kind, q=q)
+    return queries.types(acting_user(request), kind=kind, q=q)
 
 
 @router.post("/types", response={201: TypeOut}, summary="新增本地扩展类型（管理员）")
 def create_type(request: HttpRequest, body: LocalTypeIn) -> Status:
-    object_type = actions.create_local_type(request.user, **body.dict())
+    object_type = actions.create_local_type(acting_user(request), **body.dict())
     return Status(201, object_type)
 
 
@@ -48,7 +49,7 @@ def create_type(request: HttpRequest, body: LocalTypeIn) -> Status:
     "/types/{kind}/{code}", response=TypeOut, summary="修改类型的启用、可自处理（及本地类型名称）"
 )
 def patch_type(request: HttpRequest, kind: str, code: str, body: TypePatch) -> ObjectType:
-    return actions.update_type(request.user, kind, code, **body.dict())
+    return actions.update_type(acting_user(request), kind, code, **body.dict())
 
 
 def _component_filters(
@@ -81,7 +82,7 @@ def list_components(
     q: str | None = Query(None, description="标识码前缀或名称"),
 ) -> QuerySet[Component]:
     filters = _component_filters(bbox, type_code, grid_code, street_code, state, q)
-    return queries.components(request.user, **filters)
+    return queries.components(acting_user(request), **filters)
 
 
 @router.get(
@@ -99,7 +100,7 @@ def components_geojson(
     q: str | None = None,
 ) -> dict[str, Any]:
     filters = _component_filters(bbox, type_code, grid_code, street_code, state, q)
-    qs = queries.components(request.user, **filters)
+    qs = queries.components(acting_user(request), **filters)
     rows = list(
         qs.values_list(
             "ident", "name", "type__code", "type__name", "state", "grid__code", "lon", "lat"
@@ -147,7 +148,7 @@ def import_components(
     if fmt not in ("csv", "geojson"):
         raise InvalidInput("import_format", "导入格式应为 csv 或 geojson。", "format")
     summary = actions.import_components(
-        request.user,
+        acting_user(request),
         request.body,
         fmt="csv" if fmt == "csv" else "geojson",
         crs=crs,
@@ -158,4 +159,4 @@ def import_components(
 # After /components/import: Django tries the URL patterns in order.
 @router.get("/components/{ident}", response=ComponentDetailOut, summary="部件详情")
 def component_detail(request: HttpRequest, ident: str) -> Component:
-    return queries.component_detail(request.user, ident)
+    return queries.component_detail(acting_user(request), ident)

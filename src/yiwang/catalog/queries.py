@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from yiwang.catalog.models import Component, Kind, ObjectType
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.scope import scoped
+from yiwang.org.models import User
 
 BBox = tuple[float, float, float, float]
 
@@ -48,7 +48,7 @@ def parse_bbox(value: str | None, field: str = "bbox") -> BBox | None:
 
 
 def types(
-    user: Any = None,
+    user: User | None = None,
     *,
     kind: str | None = None,
     q: str | None = None,
@@ -75,12 +75,12 @@ def types(
     return qs.order_by("kind", "code")
 
 
-def component_types(user: Any = None) -> QuerySet[ObjectType]:
+def component_types(user: User | None = None) -> QuerySet[ObjectType]:
     return types(user, kind=Kind.COMPONENT)
 
 
 def components(
-    user: Any,
+    user: User,
     *,
     bbox: BBox | None = None,
     type_code: str | None = None,
@@ -120,7 +120,7 @@ def components(
     return qs.order_by("ident")
 
 
-def component_detail(user: Any, ident: str) -> Component:
+def component_detail(user: User, ident: str) -> Component:
     """One component in scope; out-of-scope ids look exactly like unknown ones."""
     component = components(user).filter(ident=str(ident).strip()).first()
     if component is None:

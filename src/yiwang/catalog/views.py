@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,15 +13,18 @@ from django.utils.translation import gettext_lazy as _
 from yiwang.catalog import queries
 from yiwang.catalog.models import Component, Kind
 from yiwang.core.errors import NotFound
-from yiwang.geo.views import STATE_COLORS
 from yiwang.org import queries as org_queries
 from yiwang.org.models import Division
+from yiwang.org.permissions import acting_user
+from yiwang.web.colors import COMPONENT_STATE_COLORS, UNKNOWN_STATE_COLOR
 from yiwang.web.lists import (
     EXPORT_FORMATS,
     EXPORT_LIMIT,
     export_response,
+    is_fragment,
     paginate,
     query_without,
+    sort_columns,
     sort_order,
 )
 
@@ -42,28 +42,6 @@ COMPONENT_SORTS = {
 }
 
 
-def _is_fragment(request: HttpRequest) -> bool:
-    """An HTMX swap of the results only (a history restore wants the whole page)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
-def _columns(
-    sorts: Mapping[str, Any], current: str, labels: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """Header cells with the sort key a click asks for (ascending first, then descending)."""
-    cells = []
-    for key, label in labels.items():
-        cell: dict[str, Any] = {"label": label, "key": key, "sortable": key in sorts}
-        if key in sorts:
-            cell["sorted"] = current.removeprefix("-") == key
-            cell["descending"] = current == f"-{key}"
-            cell["next"] = f"-{key}" if current == key else key
-        cells.append(cell)
-    return cells
-
-
 # ---------------------------------------------------------------------------
 # Types
 
@@ -77,11 +55,11 @@ def type_list(request: HttpRequest) -> HttpResponseBase:
     major = request.GET.get("major", "").strip()
     sort, order = sort_order(request, TYPE_SORTS, "code")
 
-    all_of_kind = queries.types(request.user, kind=kind)
+    all_of_kind = queries.types(acting_user(request), kind=kind)
     majors = list(
         all_of_kind.order_by("major_code").values_list("major_code", "major_name").distinct()
     )
-    qs = queries.types(request.user, kind=kind, q=q or None)
+    qs = queries.types(acting_user(request), kind=kind, q=q or None)
     if major:
         qs = qs.filter(major_code=major)
     qs = qs.order_by(*order)
@@ -122,7 +100,7 @@ def type_list(request: HttpRequest) -> HttpResponseBase:
         "majors": majors,
         "sort": sort,
         "page": page,
-        "columns": _columns(
+        "columns": sort_columns(
             TYPE_SORTS,
             sort,
             {
@@ -139,7 +117,7 @@ def type_list(request: HttpRequest) -> HttpResponseBase:
         "query_no_kind": query_without(request, "page", "kind", "major"),
         "query_no_export": query_without(request, "page", "export"),
     }
-    template = "catalog/_type_results.html" if _is_fragment(request) else "catalog/types.html"
+    template = "catalog/_type_results.html" if is_fragment(request) else "catalog/types.html"
     return render(request, template, context)
 
 
@@ -153,7 +131,7 @@ def _yes_no(flag: bool) -> str:
 
 @login_required
 def component_list(request: HttpRequest) -> HttpResponseBase:
-    user = request.user
+    user = acting_user(request)
     filters = {
         "type_code": request.GET.get("type", "").strip(),
         "street_code": request.GET.get("street", "").strip(),
@@ -222,7 +200,7 @@ def component_list(request: HttpRequest) -> HttpResponseBase:
         "states": Component.State.choices,
         "sort": sort,
         "page": page,
-        "columns": _columns(
+        "columns": sort_columns(
             COMPONENT_SORTS,
             sort,
             {
@@ -239,7 +217,7 @@ def component_list(request: HttpRequest) -> HttpResponseBase:
         "query_no_export": query_without(request, "page", "export"),
     }
     template = (
-        "catalog/_component_results.html" if _is_fragment(request) else "catalog/components.html"
+        "catalog/_component_results.html" if is_fragment(request) else "catalog/components.html"
     )
     return render(request, template, context)
 
@@ -247,14 +225,14 @@ def component_list(request: HttpRequest) -> HttpResponseBase:
 @login_required
 def component_detail(request: HttpRequest, ident: str) -> HttpResponse:
     try:
-        component = queries.component_detail(request.user, ident)
+        component = queries.component_detail(acting_user(request), ident)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     map_data = {
         "point": [component.lat, component.lon],
         "grid": {"type": "Feature", "geometry": component.grid.geometry, "properties": {}},
         "tileUrl": settings.TILE_URL,
-        "color": STATE_COLORS.get(Component.State(component.state), "#616e7c"),
+        "color": COMPONENT_STATE_COLORS.get(component.state, UNKNOWN_STATE_COLOR),
     }
     return render(
         request,

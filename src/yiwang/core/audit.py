@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
 from yiwang.core.models import AuditEntry
 
 
 def record(
-    actor: Any,
+    actor: AbstractBaseUser | None,  # None: the system (bootstrap, housekeeping)
     action: str,
     obj: models.Model | tuple[str, str],
     summary: str = "",
@@ -20,9 +21,8 @@ def record(
         object_type, object_id = obj
     else:
         object_type, object_id = obj._meta.label_lower, str(obj.pk)
-    user = actor if actor is not None and getattr(actor, "pk", None) else None
     return AuditEntry.objects.create(
-        actor=user,
+        actor_id=actor.pk if actor is not None else None,
         action=action,
         object_type=object_type,
         object_id=object_id,

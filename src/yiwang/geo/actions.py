@@ -26,7 +26,7 @@ from yiwang.geo import crs as crs_mod
 from yiwang.geo.codes import grid_code_prefix, validate_grid_code
 from yiwang.geo.geometry import geodesic_area_m2, parse_polygon, to_geojson
 from yiwang.geo.models import UnitGrid
-from yiwang.org.models import Division
+from yiwang.org.models import Division, User
 from yiwang.org.permissions import require_admin
 
 GENERATION = "grids"
@@ -65,7 +65,7 @@ def _parse_region_class(value: Any) -> int | None:
     return _REGION_CLASSES.get(key)
 
 
-def _resolve_communities(actor: Any, codes: set[str]) -> dict[str, Division]:
+def _resolve_communities(actor: User, codes: set[str]) -> dict[str, Division]:
     """Communities among ``codes`` that exist and lie in the actor's scope."""
     found = Division.objects.filter(code__in=codes, level=Division.Level.COMMUNITY)
     return {d.code: d for d in found if path_in_scope(actor, d.path)}
@@ -129,7 +129,7 @@ def _overlap_area(a: Polygon, b: Polygon) -> float:
 
 
 def _validate(
-    actor: Any, raw: list[dict[str, Any]], crs: str, errors: ErrorCollector
+    actor: User, raw: list[dict[str, Any]], crs: str, errors: ErrorCollector
 ) -> list[_Candidate]:
     """Check every record; ``raw`` items hold code, name, community, region_class, geometry."""
     candidates: list[_Candidate] = []
@@ -245,7 +245,7 @@ def _duplicate_race(exc: IntegrityError) -> InvalidInput:
 
 
 def create_grid(
-    actor: Any,
+    actor: User,
     *,
     code: str,
     name: str,
@@ -320,7 +320,7 @@ def _features(data: dict[str, Any] | str | bytes) -> tuple[list[dict[str, Any]],
 
 
 def import_grids(
-    actor: Any, data: dict[str, Any] | str | bytes, *, crs: str = "wgs84"
+    actor: User, data: dict[str, Any] | str | bytes, *, crs: str = "wgs84"
 ) -> ImportSummary:
     """Import a GeoJSON FeatureCollection of grids, all or nothing.
 
@@ -376,7 +376,7 @@ def import_grids(
 
 
 @transaction.atomic
-def delete_grid(actor: Any, code: str) -> None:
+def delete_grid(actor: User, code: str) -> None:
     """Delete a grid that nothing references: cases and components keep their grid, so a
     grid they point at is refused with ``grid_in_use`` (409) and stays."""
     require_admin(actor, "删除单元网格")
@@ -396,7 +396,7 @@ def delete_grid(actor: Any, code: str) -> None:
 
 @transaction.atomic
 def update_grid(
-    actor: Any, code: str, *, name: str | None = None, region_class: int | str | None = None
+    actor: User, code: str, *, name: str | None = None, region_class: int | str | None = None
 ) -> UnitGrid:
     """Change a grid's name or region class (geometry changes go through a re-import)."""
     require_admin(actor, "修改单元网格")

@@ -13,6 +13,7 @@ from yiwang.core.scope import scoped
 from yiwang.geo import actions as grid_actions
 from yiwang.geo.models import UnitGrid
 from yiwang.org.adminaccess import AdministratorsAdmin
+from yiwang.org.permissions import acting_user
 
 
 @admin.register(UnitGrid)
@@ -64,7 +65,7 @@ class UnitGridAdmin(AdministratorsAdmin):
 
     def save_model(self, request: HttpRequest, obj: UnitGrid, form: Any, change: bool) -> None:
         grid_actions.update_grid(
-            request.user, obj.code, name=obj.name, region_class=obj.region_class
+            acting_user(request), obj.code, name=obj.name, region_class=obj.region_class
         )
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
@@ -75,11 +76,11 @@ class UnitGridAdmin(AdministratorsAdmin):
         return to_delete, {UnitGrid._meta.verbose_name_plural: len(to_delete)}, set(), []
 
     def delete_model(self, request: HttpRequest, obj: UnitGrid) -> None:
-        grid_actions.delete_grid(request.user, obj.code)
+        grid_actions.delete_grid(acting_user(request), obj.code)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[UnitGrid]) -> None:
         for grid in queryset:
-            grid_actions.delete_grid(request.user, grid.code)
+            grid_actions.delete_grid(acting_user(request), grid.code)
 
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None

@@ -18,6 +18,7 @@ from yiwang.geo.geometry import convert_geojson
 from yiwang.geo.locate import locate as locate_point
 from yiwang.geo.models import UnitGrid
 from yiwang.geo.schemas import ErrorOut, GridCollection, GridFeature, ImportOut, LocateOut
+from yiwang.org.permissions import acting_user
 
 router = Router(tags=["空间网格"])
 
@@ -101,7 +102,7 @@ def grid_list(
     """
     crs = crs_mod.parse_crs(crs)
     box = _parse_bbox(bbox, crs) if bbox else None
-    qs = queries.filter_grids(request.user, bbox=box, division_code=division)
+    qs = queries.filter_grids(acting_user(request), bbox=box, division_code=division)
     rows = list(qs[: MAX_FEATURES + 1])
     truncated = len(rows) > MAX_FEATURES
     rows = rows[:MAX_FEATURES]
@@ -137,7 +138,7 @@ def grid_import(request: HttpRequest, crs: str = "wgs84") -> Status[dict[str, in
             "请分批导入。",
             "file",
         ) from exc
-    summary = actions.import_grids(request.user, body, crs=crs)
+    summary = actions.import_grids(acting_user(request), body, crs=crs)
     return Status(201, {"created": summary.created, "total": summary.total})
 
 
@@ -149,7 +150,7 @@ def grid_import(request: HttpRequest, crs: str = "wgs84") -> Status[dict[str, in
 )
 def grid_detail(request: HttpRequest, code: str, crs: str = "wgs84") -> dict[str, Any]:
     crs = crs_mod.parse_crs(crs)
-    return _feature(queries.grid_detail(request.user, code), crs)
+    return _feature(queries.grid_detail(acting_user(request), code), crs)
 
 
 @router.delete(
@@ -158,5 +159,5 @@ def grid_detail(request: HttpRequest, code: str, crs: str = "wgs84") -> dict[str
     summary="删除单元网格（管理员；被案卷或部件引用的网格不能删除：409 grid_in_use）",
 )
 def grid_delete(request: HttpRequest, code: str) -> Status[None]:
-    actions.delete_grid(request.user, code)
+    actions.delete_grid(acting_user(request), code)
     return Status(204, None)

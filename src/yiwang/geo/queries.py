@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 
 from yiwang.core.errors import NotFound
 from yiwang.core.scope import scoped
 from yiwang.geo.models import UnitGrid
+from yiwang.org.models import User
 from yiwang.org.queries import division_by_code
 
 BBox = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat (WGS84)
 
 
-def grids(user: Any) -> QuerySet[UnitGrid]:
+def grids(user: User) -> QuerySet[UnitGrid]:
     return scoped(UnitGrid.objects.select_related("community"), user, "division_path")
 
 
-def grid_count(user: Any) -> int:
+def grid_count(user: User) -> int:
     return grids(user).count()
 
 
-def grid_detail(user: Any, code: str) -> UnitGrid:
+def scope_bounds(user: User) -> list[list[float]] | None:
+    """[[south, west], [north, east]] around the user's grids, or None when there are none."""
+    box = grids(user).aggregate(
+        west=Min("min_lon"), south=Min("min_lat"), east=Max("max_lon"), north=Max("max_lat")
+    )
+    if box["west"] is None:
+        return None
+    return [[box["south"], box["west"]], [box["north"], box["east"]]]
+
+
+def grid_detail(user: User, code: str) -> UnitGrid:
     """One grid in the user's scope; absent and out-of-scope look the same (no existence leak)."""
     grid = grids(user).filter(code=code.strip().upper()).first()
     if grid is None:
@@ -31,7 +40,7 @@ def grid_detail(user: Any, code: str) -> UnitGrid:
 
 
 def filter_grids(
-    user: Any, *, bbox: BBox | None = None, division_code: str | None = None
+    user: User, *, bbox: BBox | None = None, division_code: str | None = None
 ) -> QuerySet[UnitGrid]:
     """Grids in scope whose bounding box meets ``bbox``, within the division subtree given.
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,15 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.catalog.models import Component
 from yiwang.geo import queries
-
-# Marker colours per component state; the CSS list pages use the same ones.
-STATE_COLORS = {
-    Component.State.INTACT: "#2e7d32",
-    Component.State.DAMAGED: "#ef6c00",
-    Component.State.LOST: "#c62828",
-    Component.State.ABANDONED: "#757575",
-    Component.State.REMOVED: "#bdbdbd",
-}
+from yiwang.org.permissions import acting_user
+from yiwang.web.colors import COMPONENT_STATE_COLORS
 
 # Text the map script shows; translated here so the script carries no UI strings.
 MAP_LABELS = {
@@ -53,27 +43,17 @@ MAP_LABELS = {
 }
 
 
-def scope_bounds(user: Any) -> list[list[float]] | None:
-    """[[south, west], [north, east]] around the user's grids, or None when there are none."""
-    box = queries.grids(user).aggregate(
-        west=Min("min_lon"), south=Min("min_lat"), east=Max("max_lon"), north=Max("max_lat")
-    )
-    if box["west"] is None:
-        return None
-    return [[box["south"], box["west"]], [box["north"], box["east"]]]
-
-
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
     config = {
         "tileUrl": settings.TILE_URL,
-        "bounds": scope_bounds(request.user),
+        "bounds": queries.scope_bounds(acting_user(request)),
         "gridsUrl": "/api/geo/grids",
         "locateUrl": "/api/geo/locate",
         "componentsUrl": "/api/catalog/components.geojson",
         "componentUrl": reverse("web:components"),
         "states": [
-            {"value": state.value, "label": state.label, "color": STATE_COLORS[state]}
+            {"value": state.value, "label": state.label, "color": COMPONENT_STATE_COLORS[state]}
             for state in Component.State
         ],
         "labels": MAP_LABELS,

@@ -8,6 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -37,7 +39,7 @@ def _division(code: str, field: str) -> Division:
 
 
 @transaction.atomic
-def create_division(actor: Any, *, code: str, name: str, level: str, parent_code: str) -> Division:
+def create_division(actor: User, *, code: str, name: str, level: str, parent_code: str) -> Division:
     """Create a street (9-digit code) or community (12-digit code) under an existing division."""
     require_admin(actor, "新建街道或社区")
     if level not in PARENT_LEVELS:
@@ -70,7 +72,7 @@ def create_division(actor: Any, *, code: str, name: str, level: str, parent_code
 
 
 @transaction.atomic
-def rename_division(actor: Any, division_id: int, name: str) -> Division:
+def rename_division(actor: User, division_id: int, name: str) -> Division:
     """Change a division's name; its code, level and parent stay (every scope path uses them)."""
     require_admin(actor, "修改区划")
     division = Division.objects.filter(pk=division_id).first()
@@ -91,7 +93,7 @@ def rename_division(actor: Any, division_id: int, name: str) -> Division:
 
 @transaction.atomic
 def create_department(
-    actor: Any,
+    actor: User,
     *,
     name: str,
     kind: str,
@@ -130,7 +132,7 @@ def create_department(
 
 @transaction.atomic
 def create_staff(
-    actor: Any,
+    actor: User,
     *,
     username: str,
     password: str,
@@ -244,7 +246,7 @@ def bootstrap_admin(
 
 @transaction.atomic
 def update_department(
-    actor: Any,
+    actor: User,
     department_id: int,
     *,
     name: str | None = None,
@@ -297,9 +299,18 @@ def update_department(
     return department
 
 
+def _staff_to_change(actor: User, user_id: int) -> User:
+    user = User.objects.select_related("division").filter(pk=user_id).first()
+    if user is None or (user.division and not path_in_scope(actor, user.division.path)):
+        raise NotFound("user_not_found", "人员不存在或不在您的管辖范围内。", "user_id")
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("forbidden_superuser", "只有超级管理员可以修改超级管理员。")
+    return user
+
+
 @transaction.atomic
 def update_staff(
-    actor: Any,
+    actor: User,
     user_id: int,
     *,
     display_name: str,
@@ -311,11 +322,7 @@ def update_staff(
 ) -> User:
     """Change a staff member's role, area, department and contact details."""
     require_admin(actor, "修改人员")
-    user = User.objects.select_related("division").filter(pk=user_id).first()
-    if user is None or (user.division and not path_in_scope(actor, user.division.path)):
-        raise NotFound("user_not_found", "人员不存在或不在您的管辖范围内。", "user_id")
-    if user.is_superuser and not actor.is_superuser:
-        raise PermissionDenied("forbidden_superuser", "只有超级管理员可以修改超级管理员。")
+    user = _staff_to_change(actor, user_id)
     if role not in Role.values:
         raise InvalidInput("role", f"未知角色：{role}", "role")
     if division_code is None:
@@ -347,7 +354,7 @@ def update_staff(
 
 @transaction.atomic
 def set_staff_permissions(
-    actor: Any, user_id: int, *, group_ids: list[int], permission_ids: list[int]
+    actor: User, user_id: int, *, group_ids: list[int], permission_ids: list[int]
 ) -> User:
     """Django groups and raw permissions of a staff member: a superuser's tool only."""
     if not getattr(actor, "is_superuser", False):
@@ -372,7 +379,44 @@ def set_staff_permissions(
 
 
 @transaction.atomic
-def revoke_tokens(actor: Any, token_ids: list[int]) -> int:
+def set_password(actor: User, user_id: int, password: str | None) -> User:
+    """Give a staff member a new password, or none (``None``: no password login at all).
+
+    Their API tokens are revoked with the old password. Their signed-in sessions end on
+    their next request, because a session carries a hash of the password it was opened
+    with (Django's session verification); a caller that keeps the actor's own session
+    open after changing their own password updates it (``update_session_auth_hash``).
+    """
+    require_admin(actor, "重设密码")
+    user = _staff_to_change(actor, user_id)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        if len(password) < 8:
+            raise InvalidInput("password_too_short", "密码至少 8 位。", "password")
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise InvalidInput("weak_password", " ".join(exc.messages), "password") from exc
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    tokens = ApiToken.objects.filter(user=user)
+    revoked = sorted(tokens.values_list("prefix", flat=True))
+    tokens.delete()
+    audit.record(
+        actor,
+        "org.set_password",
+        user,
+        f"{'重设' if password is not None else '停用'}人员 {user.username} 的登录密码"
+        f"，吊销接口令牌 {len(revoked)} 个",
+        usable=password is not None,
+        revoked_tokens=revoked,
+    )
+    return user
+
+
+@transaction.atomic
+def revoke_tokens(actor: User, token_ids: list[int]) -> int:
     """Revoke API tokens (of staff within the actor's area); returns how many were revoked."""
     require_admin(actor, "吊销接口令牌")
     tokens = list(ApiToken.objects.select_related("user__division").filter(pk__in=token_ids))

@@ -8,14 +8,15 @@ administrator's division subtree.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core import adminforms
@@ -24,6 +25,7 @@ from yiwang.core.scope import path_in_scope, scoped
 from yiwang.org import actions
 from yiwang.org.adminaccess import is_system_admin
 from yiwang.org.models import ApiToken, Department, Division, User
+from yiwang.org.permissions import acting_user
 
 # Action argument names → admin form field names.
 FORM_FIELDS = {
@@ -80,7 +82,7 @@ class ScopedAdmin(admin.ModelAdmin):
     ) -> Any:
         # Add forms dry-run the action in clean(), which needs the acting user.
         form = super().get_form(request, obj, change=change, **kwargs)
-        form._actor = request.user  # type: ignore[attr-defined]
+        form._actor = acting_user(request)  # type: ignore[attr-defined]
         return form
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -109,10 +111,10 @@ class DivisionForm(forms.ModelForm):
             check_action(self, lambda: _create_division(self._actor, data))
         return data
 
-    _actor: Any = None
+    _actor: User  # the administrator saving it, set by get_form
 
 
-def _create_division(actor: Any, data: dict[str, Any]) -> Division:
+def _create_division(actor: User, data: dict[str, Any]) -> Division:
     parent = data.get("parent")
     return actions.create_division(
         actor,
@@ -140,9 +142,9 @@ class DivisionAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Division, form: Any, change: bool) -> None:
         if change:
-            actions.rename_division(request.user, obj.pk, form.cleaned_data.get("name", ""))
+            actions.rename_division(acting_user(request), obj.pk, form.cleaned_data.get("name", ""))
             return
-        created = _create_division(request.user, form.cleaned_data)
+        created = _create_division(acting_user(request), form.cleaned_data)
         obj.pk, obj.path = created.pk, created.path
 
 
@@ -155,7 +157,7 @@ class DepartmentForm(forms.ModelForm):
         model = Department
         fields = ["name", "kind", "division", "credit_code", "is_active"]
 
-    _actor: Any = None
+    _actor: User  # the administrator saving it, set by get_form
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -171,7 +173,7 @@ class DepartmentForm(forms.ModelForm):
         return data
 
 
-def _create_department(actor: Any, data: dict[str, Any]) -> Department:
+def _create_department(actor: User, data: dict[str, Any]) -> Department:
     division = data.get("division")
     return actions.create_department(
         actor,
@@ -199,7 +201,7 @@ class DepartmentAdmin(ScopedAdmin):
         if change:
             data = form.cleaned_data
             actions.update_department(
-                request.user,
+                acting_user(request),
                 obj.pk,
                 name=data.get("name"),
                 kind=data.get("kind"),
@@ -207,7 +209,7 @@ class DepartmentAdmin(ScopedAdmin):
                 is_active=data.get("is_active"),
             )
             return
-        created = _create_department(request.user, form.cleaned_data)
+        created = _create_department(acting_user(request), form.cleaned_data)
         obj.pk = created.pk
 
 
@@ -220,7 +222,7 @@ class StaffCreationForm(UserCreationForm):  # type: ignore[type-arg]
         model = User
         fields = ["username", "display_name", "role", "division", "department", "phone"]
 
-    _actor: Any = None
+    _actor: User  # the administrator saving it, set by get_form
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -235,7 +237,7 @@ class StaffChangeForm(UserChangeForm):  # type: ignore[type-arg]
         fields = "__all__"
 
 
-def _create_staff(actor: Any, data: dict[str, Any]) -> User:
+def _create_staff(actor: User, data: dict[str, Any]) -> User:
     division = data.get("division")
     department = data.get("department")
     return actions.create_staff(
@@ -248,6 +250,36 @@ def _create_staff(actor: Any, data: dict[str, Any]) -> User:
         department_id=department.pk if department else None,
         phone=data.get("phone", ""),
     )
+
+
+# The administrator whose request changes a password: Django's password view builds the
+# form without the request, so the form finds its actor here (per request, thread-safe).
+_password_actor: ContextVar[User] = ContextVar("password_actor")
+
+
+class StaffPasswordForm(AdminPasswordChangeForm):
+    """Django's password page, writing through ``actions.set_password``."""
+
+    def _new_password(self) -> str | None:
+        data = self.cleaned_data
+        return (data.get("password1") or "") if data.get("set_usable_password") else None
+
+    def validate_password_for_user(self, user: User, **kwargs: Any) -> None:
+        # The action checks the password (one rule for every caller, its message in Chinese).
+        return None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            actor, password = _password_actor.get(), self._new_password()
+            check_action(self, lambda: actions.set_password(actor, self.user.pk, password))
+        return data
+
+    def save(self, commit: bool = True) -> Any:
+        changed = actions.set_password(_password_actor.get(), self.user.pk, self._new_password())
+        # Django's view keeps the acting session with the hash of `self.user`'s password.
+        self.user.password = changed.password
+        return changed
 
 
 @admin.register(User)
@@ -288,6 +320,17 @@ class StaffAdmin(ScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
         ),
     )
 
+    change_password_form = StaffPasswordForm
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        token = _password_actor.set(acting_user(request))
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_actor.reset(token)
+
     def _obj_path(self, obj: Model) -> str:
         division = getattr(obj, "division", None)
         return str(division.path) if division else ""
@@ -307,13 +350,13 @@ class StaffAdmin(ScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if not change:
-            created = _create_staff(request.user, form.cleaned_data)
+            created = _create_staff(acting_user(request), form.cleaned_data)
             obj.pk = created.pk
             return
         data = form.cleaned_data
         department = data.get("department")
         actions.update_staff(
-            request.user,
+            acting_user(request),
             obj.pk,
             display_name=data.get("display_name", obj.display_name),
             role=data.get("role", obj.role),
@@ -363,7 +406,7 @@ class ApiTokenAdmin(ScopedAdmin):
         return str(division.path) if division else ""
 
     def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
-        actions.revoke_tokens(request.user, [obj.pk])
+        actions.revoke_tokens(acting_user(request), [obj.pk])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        actions.revoke_tokens(request.user, list(queryset.values_list("pk", flat=True)))
+        actions.revoke_tokens(acting_user(request), list(queryset.values_list("pk", flat=True)))

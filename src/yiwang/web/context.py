@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.org.models import User
 from yiwang.org.roles import Role
 
 EVERY_ROLE: frozenset[str] = frozenset(Role.values)
@@ -52,7 +54,7 @@ MENU: tuple[MenuEntry, ...] = (
 )
 
 
-def menu_for(user: Any) -> list[MenuEntry]:
+def menu_for(user: User | AnonymousUser | None) -> list[MenuEntry]:
     """The menu entries this user may see; superusers see them all."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
@@ -75,7 +77,7 @@ def _active_key(request: HttpRequest, entries: list[MenuEntry]) -> str:
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     entries = menu_for(user)
-    if not entries or user is None:
+    if not entries or not isinstance(user, User):
         return {"shell_menu": [], "shell_user": None}
     division = user.division if user.division_id else None
     role_label = user.role_label or (_("超级管理员") if user.is_superuser else "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -53,6 +53,35 @@ def query_without(request: HttpRequest, *names: str) -> str:
     for name in names:
         params.pop(name, None)
     return params.urlencode()
+
+
+def is_fragment(request: HttpRequest) -> bool:
+    """An HTMX swap of the results only (a history restore wants the whole page)."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+
+
+def sort_columns(
+    sorts: Collection[str],
+    current: str,
+    labels: Mapping[str, Any],
+    *,
+    descending_first: Collection[str] = (),
+) -> list[dict[str, Any]]:
+    """Header cells with the sort key a click asks for: the column's first order (ascending,
+    or descending for ``descending_first`` such as times, newest first), then the other."""
+    cells = []
+    for key, label in labels.items():
+        cell: dict[str, Any] = {"label": label, "key": key, "sortable": key in sorts}
+        if key in sorts:
+            cell["sorted"] = current.removeprefix("-") == key
+            cell["descending"] = current == f"-{key}"
+            first = f"-{key}" if key in descending_first else key
+            other = key if first.startswith("-") else f"-{key}"
+            cell["next"] = other if current == first else first
+        cells.append(cell)
+    return cells
 
 
 def export_response(

@@ -11,7 +11,7 @@ from yiwang.cases import deadlines
 from yiwang.catalog import queries as catalog_queries
 from yiwang.catalog.models import Kind
 from yiwang.geo import queries as geo_queries
-from yiwang.org.permissions import has_role
+from yiwang.org.permissions import acting_user, has_role
 from yiwang.org.roles import Role
 from yiwang.web.forms import LoginForm
 
@@ -24,7 +24,7 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = acting_user(request)
     types = catalog_queries.types(user)
     counts = {
         "grids": geo_queries.grids(user).count(),

@@ -2,7 +2,8 @@
 
 - `reporting`: report cases (one or in bulk) and apply transitions
 - `photos`: attach before/after photos
-- `reference`: time limits, routing rules, holiday calendar, work periods
+- `reference`: time limits, routing rules, holiday calendar, work periods (one module per
+  table: `time_limits`, `routing_rules`, `work_calendar`)
 """
 
 from yiwang.cases.actions.reporting import Report, report_case, report_cases, transition

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,6 +29,7 @@ from yiwang.cases.workflow import TRANSITIONS, Input, Transition
 from yiwang.core.errors import ActionError, Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.workcalendar import Light, WorkCalendar
 from yiwang.org.models import Department, User
+from yiwang.org.permissions import acting_user
 
 # Timeline rows that are not moves of the transition table.
 EVENT_LABELS = {"report": gettext_noop("上报"), "photo": gettext_noop("上传照片")}
@@ -318,7 +319,7 @@ def _events(events: list[CaseEvent]) -> list[EventView]:
 
 
 def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
+    return acting_user(request)
 
 
 def _case_or_404(user: User, number: str) -> Case:
@@ -359,7 +360,7 @@ def _page(
     light = queries.light(case, now, cal=cal)
     allowed = engine.allowed_transitions(user, case)
     forms = _forms(case, allowed, failed=failed, values=values, error=error)
-    photos = list(CasePhoto.objects.filter(case=case).order_by("phase", "id"))
+    photos = list(case.photos.order_by("phase", "id"))
     map_data = {
         "point": [case.lat, case.lon],
         "grid": {"type": "Feature", "geometry": case.grid.geometry, "properties": {}},
@@ -490,7 +491,7 @@ def upload_photo(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
     case = _case_or_404(_user(request), number)
-    found = CasePhoto.objects.filter(case=case, pk=photo_id).first()
+    found = case.photos.filter(pk=photo_id).first()
     if found is None:
         raise Http404(gettext("照片不存在。"))
     response = FileResponse(found.file.open("rb"), content_type=found.content_type)

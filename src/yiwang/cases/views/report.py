@@ -19,8 +19,9 @@ from yiwang.cases.forms import NewCaseForm, attach_error
 from yiwang.cases.models import Case, CasePhoto, Source
 from yiwang.catalog import queries as catalog_queries
 from yiwang.core.errors import ActionError, PermissionDenied
-from yiwang.geo.views import scope_bounds
-from yiwang.org.permissions import has_role
+from yiwang.geo.queries import scope_bounds
+from yiwang.org.models import User
+from yiwang.org.permissions import acting_user, has_role
 
 PICKER_LIMIT = 30
 MAX_PHOTOS = 9
@@ -46,7 +47,7 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "cases/new.html", {"forbidden": message}, status=403)
 
 
-def _map_config(user: Any) -> dict[str, Any]:
+def _map_config(user: User) -> dict[str, Any]:
     return {
         "tileUrl": settings.TILE_URL,
         "bounds": scope_bounds(user),
@@ -97,7 +98,7 @@ def _attach_photos(request: HttpRequest, case: Case) -> list[str]:
 
 @login_required
 def new_case(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = acting_user(request)
     if not has_role(user, REPORTER_SOURCES.keys()):
         return _forbidden(request, gettext("您的角色不能登记案卷。"))
     status = 200
@@ -148,7 +149,7 @@ def type_picker(request: HttpRequest) -> HttpResponse:
     if kind not in ("", "component", "matter"):
         kind = ""
     q = request.GET.get("q", "").strip()[:50]
-    qs = catalog_queries.types(request.user, kind=kind or None, q=q or None, active=True)
+    qs = catalog_queries.types(acting_user(request), kind=kind or None, q=q or None, active=True)
     found = list(qs[: PICKER_LIMIT + 1])
     return render(
         request,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -24,13 +24,15 @@ from yiwang.catalog import queries as catalog_queries
 from yiwang.catalog.models import Kind
 from yiwang.core.errors import ActionError
 from yiwang.core.exports import actions as export_actions
-from yiwang.org.models import User
+from yiwang.org.permissions import acting_user
 from yiwang.web.lists import (
     EXPORT_FORMATS,
     EXPORT_LIMIT,
     PAGE_SIZE,
     export_response,
+    is_fragment,
     query_without,
+    sort_columns,
     sort_order,
 )
 
@@ -45,35 +47,15 @@ COLUMNS = {
     "reported": _("上报时间"),
     "due": _("环节时限"),
 }
+# Times read newest first on the first click of their header; codes and names A → Z.
+NEWEST_FIRST = ("reported",)
 # Filters folded under "更多条件" on phones.
 MORE_FILTERS = ("kind", "type", "source", "street", "grid", "department", "date_from", "date_to")
 
 
-def _is_fragment(request: HttpRequest) -> bool:
-    """An HTMX swap of the results only (a history restore wants the whole page)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
-def _columns(current: str) -> list[dict[str, Any]]:
-    cells = []
-    for key, label in COLUMNS.items():
-        cell: dict[str, Any] = {"label": label, "key": key, "sortable": key in SORTS}
-        if key in SORTS:
-            cell["sorted"] = current.removeprefix("-") == key
-            cell["descending"] = current == f"-{key}"
-            # Times read newest first on the first click; codes and names A → Z.
-            first = f"-{key}" if key in ("reported",) else key
-            other = key if first.startswith("-") else f"-{key}"
-            cell["next"] = other if current == first else first
-        cells.append(cell)
-    return cells
-
-
 def _searched(request: HttpRequest, form: SearchForm) -> QuerySet[Case] | None:
     """The matching cases in the asked order, or None when the filters are invalid."""
-    return exports.ordered_search(cast(User, request.user), form, request.GET.get("sort"))
+    return exports.ordered_search(acting_user(request), form, request.GET.get("sort"))
 
 
 def _page(request: HttpRequest, qs: QuerySet[Case]) -> tuple[Page, int]:
@@ -87,13 +69,13 @@ def _page(request: HttpRequest, qs: QuerySet[Case]) -> tuple[Page, int]:
 
 @login_required
 def search_page(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.user, request.GET)
+    form = SearchForm(acting_user(request), request.GET)
     qs = _searched(request, form)
     sort, _order = sort_order(request, SORTS, DEFAULT_SORT)
     context: dict[str, Any] = {
         "form": form,
         "sort": sort,
-        "columns": _columns(sort),
+        "columns": sort_columns(SORTS, sort, COLUMNS, descending_first=NEWEST_FIRST),
         "query_no_page": query_without(request, "page"),
         "query_no_sort": query_without(request, "page", "sort"),
         "export_query": query_without(request, "page", "format"),
@@ -112,7 +94,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         context.update(
             searched=True, page=page, rows=rows, count=count, capped=count > queries.COUNT_CAP
         )
-    if _is_fragment(request):
+    if is_fragment(request):
         return render(request, "cases/_s_results.html", {**context, "fragment": True})
     return render(request, "cases/search.html", context, status=200 if qs is not None else 400)
 
@@ -141,7 +123,7 @@ def export(request: HttpRequest) -> HttpResponseBase:
     fmt = request.GET.get("format", "xlsx")
     if fmt not in EXPORT_FORMATS:
         return HttpResponse(gettext("导出格式应为 xlsx 或 csv。"), status=400)
-    user = cast(User, request.user)  # login_required
+    user = acting_user(request)
     filters = exports.export_filters(request.GET)
     try:
         prepared = exports.prepare(user, filters, limit=EXPORT_LIMIT)

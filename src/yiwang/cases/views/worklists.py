@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -26,8 +26,9 @@ from yiwang.cases.models import Case
 from yiwang.core.errors import NotFound
 from yiwang.core.workcalendar import Light, WorkCalendar
 from yiwang.org.models import User
+from yiwang.org.permissions import acting_user
 from yiwang.org.roles import Role
-from yiwang.web.lists import paginate
+from yiwang.web.lists import is_fragment, paginate
 
 # Sort keys of a worklist: the most urgent first by default.
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -90,13 +91,6 @@ def _rows(cases: list[Case], now: datetime, cal: WorkCalendar, countdown: bool) 
     return rows
 
 
-def _is_fragment(request: HttpRequest) -> bool:
-    """An HTMX swap of the body only (a history restore wants the whole page)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 def _list_query(qs: QuerySet[Case], sort: str) -> QuerySet[Case]:
     return qs.order_by(*SORTS[sort])
 
@@ -147,9 +141,9 @@ def _body_context(request: HttpRequest, user: User, key: str | None) -> dict[str
 
 
 def _render(request: HttpRequest, template: str, key: str | None) -> HttpResponse:
-    user = cast(User, request.user)
+    user = acting_user(request)
     context = _body_context(request, user, key)
-    if _is_fragment(request):
+    if is_fragment(request):
         return render(request, "cases/_w_body.html", context)
     return render(request, template, context)
 

@@ -1,0 +1,158 @@
+"""What a transition checks and does beyond role and state: its guards and effects.
+
+`cases.workflow` names them as functions in the transition table, so a misspelt or
+missing step fails when the table is imported (and in mypy), not when a user first makes
+that move. `cases.engine.apply_transition` runs them inside its transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from yiwang.cases import deadlines
+from yiwang.cases.models import Case, CaseStageRecord, Stage
+from yiwang.core.errors import InvalidInput
+from yiwang.core.scope import path_in_scope
+from yiwang.org.models import Department, User
+from yiwang.org.roles import Role
+
+if TYPE_CHECKING:
+    from yiwang.cases.workflow import Transition
+
+
+@dataclass
+class Context:
+    actor: User
+    case: Case
+    transition: Transition
+    inputs: dict[str, Any]
+    now: datetime
+    event_data: dict[str, Any]
+
+
+Guard = Callable[[Context], str | None]  # why the move may not be made now, or None
+Effect = Callable[[Context], None]
+
+
+def open_record(case: Case) -> CaseStageRecord | None:
+    """The stage record whose clock runs (or is paused) now."""
+    return case.stages.filter(finished_at__isnull=True).order_by("-started_at", "-id").first()
+
+
+# ---- guards: preconditions beyond role and state -------------------------------------------
+
+
+def inspector_source(ctx: Context) -> str | None:
+    if ctx.case.source != "inspector":
+        return "非监督员上报的案卷须先派发核实，不能直接受理立案。"
+    return None
+
+
+def not_inspector_source(ctx: Context) -> str | None:
+    if ctx.case.source == "inspector":
+        return "监督员上报的案卷无需核实，请直接受理。"
+    return None
+
+
+def self_handle_type(ctx: Context) -> str | None:
+    if not ctx.case.type.self_handle:
+        return f"“{ctx.case.type.name}”不属于可自处理的类型。"
+    return None
+
+
+# ---- effects: what a transition does besides changing state ---------------------------------
+
+
+def assign_inspector(ctx: Context) -> None:
+    inspector = (
+        User.objects.select_related("division")
+        .filter(pk=ctx.inputs["inspector_id"], is_active=True, role=Role.INSPECTOR)
+        .first()
+    )
+    if inspector is None or not path_in_scope(inspector, ctx.case.division_path):
+        raise InvalidInput("bad_inspector", "请选择负责该区域的监督员。", "inspector_id")
+    ctx.case.assignee = inspector
+    ctx.event_data["inspector"] = str(inspector)
+
+
+def clear_assignee(ctx: Context) -> None:
+    ctx.case.assignee = None
+
+
+def set_department(ctx: Context) -> None:
+    department = (
+        Department.objects.select_related("division")
+        .filter(pk=ctx.inputs["department_id"], is_active=True)
+        .first()
+    )
+    if department is None:
+        raise InvalidInput("bad_department", "所选处置部门不存在或已停用。", "department_id")
+    if not ctx.case.division_path.startswith(department.division.path):
+        raise InvalidInput(
+            "department_out_of_area", f"{department.name}不负责该案卷所在区域。", "department_id"
+        )
+    ctx.case.department = department
+    ctx.case.assignee = None
+    ctx.event_data["department"] = department.name
+    if ctx.case.suggested_department_id and ctx.case.suggested_department_id != department.pk:
+        ctx.event_data["overrode_suggestion"] = True
+
+
+def clear_department(ctx: Context) -> None:
+    ctx.case.department = None
+    ctx.case.assignee = None
+
+
+def take_case(ctx: Context) -> None:
+    ctx.case.assignee = ctx.actor
+
+
+def store_extension_request(ctx: Context) -> None:
+    ctx.case.pending_request = {
+        "kind": "extension",
+        "amount": str(ctx.inputs["amount"]),
+        "unit": ctx.inputs["unit"],
+    }
+    ctx.event_data.update(ctx.case.pending_request)
+
+
+def extend_deadline(ctx: Context) -> None:
+    request = ctx.case.pending_request
+    limit = deadlines.Limit(Decimal(request["amount"]), request["unit"])
+    record = open_record(ctx.case)
+    base = ctx.case.stage_due_at or ctx.now
+    new_due = deadlines.due_at(base, limit)
+    ctx.event_data.update(old_due=base.isoformat(), new_due=new_due.isoformat())
+    ctx.case.stage_due_at = new_due
+    if ctx.case.stage == Stage.HANDLE:
+        ctx.case.handle_due_at = new_due
+    if record is not None:
+        record.due_at = new_due
+        record.save(update_fields=["due_at"])
+    ctx.case.pending_request = {}
+
+
+def clear_request(ctx: Context) -> None:
+    ctx.case.pending_request = {}
+
+
+def store_result(ctx: Context) -> None:
+    ctx.case.result = ctx.inputs["result"]
+
+
+def _mark(field: str) -> Effect:
+    def effect(ctx: Context) -> None:
+        setattr(ctx.case, field, ctx.now)
+
+    effect.__name__ = effect.__qualname__ = f"mark_{field.removesuffix('_at')}"
+    return effect
+
+
+mark_registered = _mark("registered_at")
+mark_dispatched = _mark("dispatched_at")
+mark_handled = _mark("handled_at")
+mark_closed = _mark("closed_at")
