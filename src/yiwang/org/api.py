@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.responses import Status
 
 from yiwang.core.schemas import ErrorOut
 from yiwang.org import actions, queries
@@ -50,9 +51,9 @@ def tokens(request: HttpRequest) -> list[TokenOut]:
     summary="吊销我的一个接口令牌",
     description="只能吊销本人的令牌；他人的或不存在的令牌一律返回 404 `token_not_found`。",
 )
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status:
     actions.revoke_own_token(_user(request), token_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response=Me, summary="当前登录人员")
