@@ -143,6 +143,9 @@ def test_an_administrator_unlocks_and_the_unlock_is_audited(
     admin = make_user("admin", "440304")
     admin_client = Client()
     admin_client.force_login(admin)
+    # The home page counts what is locked (the name and both guessing addresses) and links on.
+    home = admin_client.get("/").content.decode()
+    assert 'data-count="locked">3<' in home and "/account/lockouts/" in home
     page = admin_client.get("/account/lockouts/")
     assert page.status_code == 200
     html = page.content.decode()

@@ -106,7 +106,7 @@ def test_signing_out_with_the_box_ticked_revokes_all_my_tokens(
     mine = [_issue(alice.username), _issue(alice.username, ip="10.0.0.4")]
     theirs = _issue(bob.username)
     client.force_login(alice)
-    assert 'name="revoke_tokens"' in client.get("/").content.decode()
+    assert 'name="revoke_tokens"' in client.get("/account/tokens/").content.decode()
     client.post("/logout/", {"revoke_tokens": "1"})
     assert client.get("/cases/").status_code == 302  # signed out
     assert not any(_works(k) for k in mine)

@@ -47,7 +47,6 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("map", _("地图"), "web:map"),
     MenuEntry("types", _("部件事件分类"), "web:types"),
     MenuEntry("components", _("部件"), "web:components"),
-    MenuEntry("lockouts", _("登录锁定"), "web:lockouts", frozenset({Role.ADMIN})),
     MenuEntry("admin", _("管理后台"), "admin:index", frozenset({Role.ADMIN}), external=True),
 )
 
