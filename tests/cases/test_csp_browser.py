@@ -7,9 +7,9 @@ import os
 from typing import Any
 
 import pytest
-from case_support import POINT_A, City
+from case_support import City
 
-from yiwang.cases import actions
+from yiwang.cases.models import Case
 
 PASSWORD = "test-pass-123"
 SHOTS = "/tmp/yw-csp"
@@ -25,18 +25,9 @@ document.addEventListener("securitypolicyviolation", (e) => {
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_main_pages_work_with_no_csp_violation(
-    browser_page: Any, live_server: Any, city: City
+    browser_page: Any, live_server: Any, city: City, hotline_case: Case
 ) -> None:
-    operator = city.users["operator"]
-    case = actions.report_case(
-        operator,
-        kind="matter",
-        type_code="06001",
-        title="人行道私搭乱建",
-        lon=POINT_A[0],
-        lat=POINT_A[1],
-        source="hotline",
-    )
+    operator, case = city.users["operator"], hotline_case
     page, base = browser_page, live_server.url
     os.makedirs(SHOTS, exist_ok=True)
     console: list[str] = []

@@ -4,10 +4,10 @@ pages, fragments, the admin, the API docs, the API itself, errors."""
 from __future__ import annotations
 
 import pytest
-from case_support import POINT_A, City
+from case_support import City
 from django.test import Client
 
-from yiwang.cases import actions
+from yiwang.cases.models import Case
 
 
 def _directives(header: str) -> dict[str, list[str]]:
@@ -16,17 +16,8 @@ def _directives(header: str) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def case_number(city: City) -> str:
-    case = actions.report_case(
-        city.users["operator"],
-        kind="matter",
-        type_code="06001",
-        title="人行道私搭乱建",
-        lon=POINT_A[0],
-        lat=POINT_A[1],
-        source="hotline",
-    )
-    return case.number
+def case_number(hotline_case: Case) -> str:
+    return hotline_case.number
 
 
 def test_every_kind_of_page_has_a_policy_without_inline_scripts(
