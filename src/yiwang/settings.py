@@ -242,7 +242,10 @@ CACHES = {"default": _cache(CACHE_URL)}
 
 # Content-Security-Policy on every answer: scripts and styles only from this site's own static
 # files (no inline script, no eval); map tiles from the configured tile server.
-_TILE_ORIGIN = "/".join(TILE_URL.split("/")[:3]) if TILE_URL.startswith("http") else ""
+# A tile URL's "{s}" subdomain placeholder becomes the CSP wildcard "*".
+_TILE_ORIGIN = (
+    "/".join(TILE_URL.split("/")[:3]).replace("{s}", "*") if TILE_URL.startswith("http") else ""
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
