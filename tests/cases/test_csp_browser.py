@@ -42,7 +42,9 @@ def test_main_pages_work_with_no_csp_violation(
         page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
     # Login page, then sign in (a form post under form-action 'self').
-    page.goto(f"{base}/login/")
+    answer = page.goto(f"{base}/login/")
+    # The browser is held to the policy (without it, "no violation" would prove nothing).
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
     settle("login")
     page.fill("#id_username", operator.username)
     page.fill("#id_password", PASSWORD)
