@@ -38,6 +38,18 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _own_cache(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Rate-limit counters live in the cache: each test gets an empty one of the default kind
+    (files), so parallel workers and earlier tests never share counts."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path_factory.mktemp("cache")),
+        }
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fresh_grid_index() -> None:
     """Rolled-back test transactions also roll back the "grids" generation counter, so the
     in-process grid index could otherwise match a generation built from another test's grids."""

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import F
+from django.test import RequestFactory
 from django.utils import timezone
 
 from yiwang.cases import queries
@@ -102,7 +103,8 @@ def test_demo_loads_cases_in_every_state_and_twice_is_once(capsys: Any) -> None:
     for username in ("inspector", "operator", "shiftlead", "dispatcher", "handler", "leader",
                      "admin"):  # fmt: skip
         assert username in printed
-        assert authenticate(username=username, password="yiwang-demo") is not None, username
+        login = RequestFactory().post("/login/")
+        assert authenticate(login, username=username, password="yiwang-demo") is not None, username
 
     call_command("load_demo")
     assert _counts() == first

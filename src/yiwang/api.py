@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
-from yiwang.core.errors import ActionError
+from yiwang.core.errors import ActionError, TooManyRequests
 from yiwang.org.actions import user_for_token
 
 
@@ -38,7 +38,10 @@ def _error(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpRespo
 
 @api.exception_handler(ActionError)
 def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
-    return _error(request, exc.status, exc.as_dict())
+    response = _error(request, exc.status, exc.as_dict())
+    if isinstance(exc, TooManyRequests):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -68,6 +70,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # Serves the API docs page with its own Swagger UI files (never a CDN).
     "ninja",
+    # Counts failed sign-ins per account and per address and locks them out.
+    "axes",
     "yiwang.core",
     "yiwang.org",
     "yiwang.geo",
@@ -78,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -86,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it turns a lockout found during authentication into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yiwang.urls"
@@ -135,6 +142,13 @@ DATABASES = {"default": _database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 
+# The axes backend comes first: it refuses a locked-out account or address before any password
+# is checked, and counts every failure (web login, admin login and the token endpoint alike).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -175,6 +189,77 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Behind TLS in production the cookies must not travel in clear text.
 SESSION_COOKIE_SECURE = _flag("YIWANG_SECURE_COOKIES", not DEBUG and not USING_LOCAL_DEFAULT_DB)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Sign-in lockout (django-axes). Failures within the cool-off window are counted per user name
+# and, separately, per client address (across user names); at the limit both are refused until
+# the window has passed since the last failure or an administrator unlocks them.
+AXES_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("YIWANG_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Guesses during a lockout do not push its end further: the page can say when to come back.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success must not wipe the address's count: an attacker with one valid account could
+# otherwise reset it between guesses at other accounts.
+AXES_RESET_ON_SUCCESS = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "yiwang.web.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "yiwang.core.clientip.client_ip"
+# Unlocking goes through the audited page of 系统管理员, not axes' own admin.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# Behind N reverse proxies the client is the N-th address from the right of X-Forwarded-For.
+TRUSTED_PROXY_COUNT = int(os.environ.get("YIWANG_TRUSTED_PROXY_COUNT", "0"))
+
+# Token issuing limits (django-ratelimit, counted in the default cache), "count/period".
+TOKEN_RATE_PER_ADDRESS = os.environ.get("YIWANG_TOKEN_RATE_PER_ADDRESS", "20/m")
+TOKEN_RATE_PER_USERNAME = os.environ.get("YIWANG_TOKEN_RATE_PER_USERNAME", "5/m")
+
+
+def _cache(url: str) -> dict[str, Any]:
+    """Redis when a URL is given; otherwise files under VAR_DIR, shared by every local process
+    (a web server and a worker) with no service to run."""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "yiwang",
+        }
+    if url:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "YIWANG_CACHE_URL 只支持 redis:// 地址（留空则使用本地文件缓存）。"
+        )
+    return {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        "KEY_PREFIX": "yiwang",
+    }
+
+
+CACHE_URL = os.environ.get("YIWANG_CACHE_URL", "")
+CACHES = {"default": _cache(CACHE_URL)}
+
+# Content-Security-Policy on every answer: scripts and styles only from this site's own static
+# files (no inline script, no eval); map tiles from the configured tile server.
+# A tile URL's "{s}" subdomain placeholder becomes the CSP wildcard "*".
+_TILE_ORIGIN = (
+    "/".join(TILE_URL.split("/")[:3]).replace("{s}", "*") if TILE_URL.startswith("http") else ""
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Jobs the worker runs on its own, every so many seconds (see yiwang.core.periodic).

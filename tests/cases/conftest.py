@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from case_support import City, square
+from case_support import POINT_A, City, square
 
+from yiwang.cases import actions as case_actions
+from yiwang.cases.models import Case
 from yiwang.geo import actions as geo_actions
 from yiwang.org import actions as org_actions
 from yiwang.org.models import Division, User
@@ -47,4 +49,18 @@ def city(root: User, org_tree: dict[str, Division], make_user: Any) -> City:
         users=users,
         inspector_b=make_user("inspector", "440304002"),
         handler_office_a=make_user("handler", "440304001", department=office_a),
+    )
+
+
+@pytest.fixture
+def hotline_case(city: City) -> Case:
+    """One case reported from the 12345 hotline by the operator, in street A's grid."""
+    return case_actions.report_case(
+        city.users["operator"],
+        kind="matter",
+        type_code="06001",
+        title="人行道私搭乱建",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+        source="hotline",
     )

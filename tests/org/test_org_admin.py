@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from yiwang.core.errors import NotFound, PermissionDenied
 from yiwang.core.models import AuditEntry
@@ -65,7 +65,11 @@ def test_revoking_tokens_in_the_admin_is_audited_and_scoped(
     client: Client, root: User, org_tree: dict[str, Division], make_user: Any
 ) -> None:
     inspector = make_user("inspector", "440304001")
-    _key, token = actions.issue_token(username=inspector.username, password="test-pass-123")
+    _key, token = actions.issue_token(
+        RequestFactory().post("/api/auth/token"),
+        username=inspector.username,
+        password="test-pass-123",
+    )
     admin_b = make_user("admin", "440304002")
     with pytest.raises(NotFound):
         actions.revoke_tokens(admin_b, [token.pk])

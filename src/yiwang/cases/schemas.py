@@ -7,12 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    details: Any = None
+from yiwang.core.schemas import ErrorOut as ErrorOut  # re-exported for the case API
 
 
 class CaseIn(Schema):

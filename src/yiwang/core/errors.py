@@ -40,3 +40,15 @@ class NotFound(ActionError):
 
 class Conflict(ActionError):
     status = 409
+
+
+class TooManyRequests(ActionError):
+    """Refused for now (a lockout, a rate limit); ``retry_after`` says in how many seconds."""
+
+    status = 429
+
+    def __init__(
+        self, code: str, message: str, field: str | None = None, *, retry_after: int, **details: Any
+    ) -> None:
+        super().__init__(code, message, field, **details)
+        self.retry_after = max(1, retry_after)

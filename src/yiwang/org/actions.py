@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from datetime import timedelta
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from yiwang.core import audit, generations
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.scope import path_in_scope
+from yiwang.org.lockout import check_token_rate, locked_out_error
 from yiwang.org.models import ApiToken, Department, Division, User
 from yiwang.org.permissions import require_admin, require_in_scope
 from yiwang.org.roles import DEPARTMENT_ROLES, Role
@@ -185,20 +189,40 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-@transaction.atomic
-def issue_token(*, username: str, password: str) -> tuple[str, ApiToken]:
-    """Exchange a username and password for a bearer token (shown once)."""
-    user = authenticate(username=username, password=password)
+def _refuse_malformed_username(username: str) -> None:
+    # The name is stored with every failed attempt: bound it and keep out what a database
+    # column cannot hold (NUL, lone surrogates) before it reaches the lockout records.
+    try:
+        username.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("invalid_username", "用户名含有无效字符。", "username") from None
+    if len(username) > 150 or any(ord(c) < 32 or ord(c) == 127 for c in username):
+        raise InvalidInput("invalid_username", "用户名过长或含有控制字符。", "username")
+
+
+def issue_token(request: HttpRequest, *, username: str, password: str) -> tuple[str, ApiToken]:
+    """Exchange a username and password for a bearer token (shown once).
+
+    The password is checked like a web sign-in, so failures count towards the lockout of the
+    account and of the client address. Not one transaction: a refused attempt must still be
+    counted and audited.
+    """
+    _refuse_malformed_username(username)
+    check_token_rate(request, username)
+    user = authenticate(request, username=username, password=password)
     if user is None:
+        if getattr(request, "axes_locked_out", False):
+            raise locked_out_error(request, username)
         raise PermissionDenied("bad_credentials", "用户名或密码错误。", "password")
-    key = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user,
-        key_hash=_hash(key),
-        prefix=key[:8],
-        expires_at=timezone.now() + TOKEN_LIFETIME,
-    )
-    audit.record(user, "org.issue_token", token, f"签发接口令牌 {token.prefix}…")
+    with transaction.atomic():
+        key = secrets.token_urlsafe(32)
+        token = ApiToken.objects.create(
+            user=user,
+            key_hash=_hash(key),
+            prefix=key[:8],
+            expires_at=timezone.now() + TOKEN_LIFETIME,
+        )
+        audit.record(user, "org.issue_token", token, f"签发接口令牌 {token.prefix}…")
     return key, token
 
 
@@ -442,3 +466,100 @@ def prune_expired_tokens(*, now: Any = None) -> int:
             None, "org.prune_expired_tokens", ("org.apitoken", "*"), f"清理过期令牌 {count} 个"
         )
     return count
+
+
+@transaction.atomic
+def revoke_own_token(actor: User, token_id: int) -> None:
+    """Revoke one of the actor's own API tokens; anyone else's is "not found"."""
+    token = ApiToken.objects.filter(pk=token_id, user=actor).first()
+    if token is None:
+        raise NotFound("token_not_found", "令牌不存在。", "token_id")
+    audit.record(actor, "org.revoke_own_token", token, f"吊销本人接口令牌 {token.prefix}…")
+    token.delete()
+
+
+@transaction.atomic
+def revoke_all_own_tokens(actor: User) -> int:
+    """Revoke every API token of the actor (offered when signing out); returns how many."""
+    tokens = ApiToken.objects.filter(user=actor)
+    count = tokens.count()
+    if count:
+        tokens.delete()
+        audit.record(
+            actor, "org.revoke_own_tokens", actor, f"退出登录时吊销本人全部接口令牌 {count} 个"
+        )
+    return count
+
+
+def _login_subject(username: str) -> tuple[str, str]:
+    return ("auth.login", username[:64])
+
+
+@transaction.atomic
+def record_login_failure(*, username: str, ip_address: str, path: str, locked: bool) -> None:
+    """Audit a refused sign-in (wrong password, unknown user, or an attempt while locked out)."""
+    state = "（已锁定）" if locked else ""
+    audit.record(
+        None,
+        "org.login_failed",
+        _login_subject(username),
+        f"登录失败{state}：用户名 {username[:64]}，地址 {ip_address}",
+        username=username[:150],
+        ip_address=ip_address,
+        path=path[:200],
+        locked=locked,
+    )
+
+
+@transaction.atomic
+def record_lockout(*, username: str, ip_address: str, failures: int) -> None:
+    """Audit the moment an account or address reaches the failure limit."""
+    audit.record(
+        None,
+        "org.login_locked_out",
+        _login_subject(username),
+        f"连续登录失败 {failures} 次，锁定用户名 {username[:64]} 与地址 {ip_address}",
+        username=username[:150],
+        ip_address=ip_address,
+        failures=failures,
+    )
+
+
+@transaction.atomic
+def unlock_login(actor: User, *, username: str = "", ip_address: str = "") -> int:
+    """Lift a sign-in lockout of a user name or a client address before its cool-off ends.
+
+    Returns how many counted attempts were cleared. A user name of staff outside the actor's
+    area is "not found"; names that match no staff (an attacker's guesses) and addresses may be
+    cleared by any 系统管理员.
+    """
+    require_admin(actor, "解除登录锁定")
+    username, ip_address = username.strip(), ip_address.strip()
+    if not username and not ip_address:
+        raise InvalidInput("required", "请指定要解锁的用户名或地址。", "username")
+    if username:
+        target = User.objects.select_related("division").filter(username=username).first()
+        division = target.division if target is not None else None
+        if division is not None and not path_in_scope(actor, division.path):
+            raise NotFound("user_not_found", "人员不存在或不在您的管辖范围内。", "username")
+    if ip_address:
+        try:
+            ip_address = str(ipaddress.ip_address(ip_address))
+        except ValueError:
+            raise InvalidInput("invalid_ip", "地址格式不正确。", "ip_address") from None
+    cleared = axes_reset(username=username) if username else 0
+    if ip_address:
+        cleared += axes_reset(ip=ip_address)
+    what = "、".join(
+        x for x in (username and f"用户名 {username}", ip_address and f"地址 {ip_address}") if x
+    )
+    audit.record(
+        actor,
+        "org.unlock_login",
+        _login_subject(username or ip_address),
+        f"解除登录锁定：{what}",
+        username=username,
+        ip_address=ip_address,
+        cleared=cleared,
+    )
+    return cleared

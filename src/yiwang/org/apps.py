@@ -12,6 +12,13 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_reference_data, sender=self)
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_login_failed
+
+        from yiwang.org import signals
+
+        user_login_failed.connect(signals.on_login_failed, dispatch_uid="yiwang.login_failed")
+        user_locked_out.connect(signals.on_locked_out, dispatch_uid="yiwang.locked_out")
 
 
 def _ensure_reference_data(apps: Any = None, **kwargs: Any) -> None:

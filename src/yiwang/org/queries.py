@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from yiwang.core.scope import scoped
-from yiwang.org.models import Department, Division, User
+from yiwang.org.models import ApiToken, Department, Division, User
 
 
 def divisions(user: User) -> QuerySet[Division]:
@@ -22,3 +22,8 @@ def staff(user: User) -> QuerySet[User]:
 
 def division_by_code(user: User, code: str) -> Division | None:
     return divisions(user).filter(code=code).first()
+
+
+def own_tokens(user: User) -> QuerySet[ApiToken]:
+    """The user's own API tokens, newest first (nobody lists another person's tokens here)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")

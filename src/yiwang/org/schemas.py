@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class TokenRequest(Schema):
@@ -29,3 +29,11 @@ class Me(Schema):
     role_label: str
     division: DivisionRef | None
     department: str | None
+
+
+class TokenOut(Schema):
+    id: int
+    prefix: str = Field(description="令牌的前 8 个字符，用于辨认；完整令牌只在签发时显示一次")
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime

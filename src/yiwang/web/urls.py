@@ -1,16 +1,17 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from yiwang.catalog import views as catalog_views
 from yiwang.geo import views as geo_views
-from yiwang.web import exports, views
+from yiwang.web import account, exports, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", account.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", account.my_tokens, name="tokens"),
+    path("account/lockouts/", account.lockouts, name="lockouts"),
     path("map/", geo_views.map_page, name="map"),
     path("exports/", exports.export_list, name="exports"),
     path("exports/<int:job_id>/", exports.export_job, name="export"),

@@ -11,6 +11,7 @@ from yiwang.cases import deadlines
 from yiwang.catalog import queries as catalog_queries
 from yiwang.catalog.models import Kind
 from yiwang.geo import queries as geo_queries
+from yiwang.org import lockout
 from yiwang.org.permissions import acting_user, has_role
 from yiwang.org.roles import Role
 from yiwang.web.forms import LoginForm
@@ -33,5 +34,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "matter_types": types.filter(kind=Kind.MATTER).count(),
     }
     # Administrators keep the holiday calendar; they are told on arrival when a year is missing.
-    warnings = deadlines.calendar_warnings() if has_role(user, [Role.ADMIN]) else []
-    return render(request, "web/home.html", {"counts": counts, "calendar_warnings": warnings})
+    is_admin = has_role(user, [Role.ADMIN])
+    warnings = deadlines.calendar_warnings() if is_admin else []
+    # Administrators reach the sign-in lockouts (and their unlock) from here.
+    locked = sum(r.locked for r in lockout.current_failures(user)) if is_admin else None
+    return render(
+        request,
+        "web/home.html",
+        {"counts": counts, "calendar_warnings": warnings, "locked_count": locked},
+    )
