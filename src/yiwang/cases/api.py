@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Body, File, Form, Query, Router, Status, UploadedFile
+from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from yiwang.cases import actions, deadlines, engine, queries
 from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, add_photo
@@ -24,14 +24,15 @@ from yiwang.cases.schemas import (
     CaseIn,
     CasePage,
     CaseQuery,
-    ErrorOut,
     PhotoOut,
     TimelineOut,
+    TransitionIn,
     TransitionOut,
     WorklistOut,
 )
 from yiwang.cases.workflow import TRANSITIONS, Input, Transition
-from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.errors import NotFound
+from yiwang.core.schemas import ErrorOut
 from yiwang.core.workcalendar import WorkCalendar
 from yiwang.org.models import User
 
@@ -308,15 +309,11 @@ def transitions(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     response={200: CaseDetail, **WRITE_ERRORS},
     summary="办理：执行一个流转操作",
 )
-def apply(
-    request: HttpRequest, number: str, name: str, payload: Body[dict[str, Any]]
-) -> dict[str, Any]:
+def apply(request: HttpRequest, number: str, name: str, payload: TransitionIn) -> dict[str, Any]:
     """Body: `{"version": 当前版本号, ...该操作的输入}`; a stale version gives 409."""
     user = _user(request)
-    inputs = dict(payload)
-    version = inputs.pop("version", None)
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise InvalidInput("invalid", "版本号应为整数。", "version")
+    inputs = payload.model_dump(exclude_none=True)
+    version = inputs.pop("version")
     actions.transition(user, number, name, version=version, inputs=inputs)
     return _detail(user, queries.case_detail(user, number))
 

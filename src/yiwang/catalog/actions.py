@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from collections.abc import Iterable
@@ -22,7 +21,7 @@ from yiwang.catalog.codes import (
     validate_type_code,
 )
 from yiwang.catalog.models import Component, Kind, ObjectType
-from yiwang.core import audit
+from yiwang.core import audit, jsoninput
 from yiwang.core.errors import ActionError, InvalidInput, NotFound
 from yiwang.core.importing import ErrorCollector, ImportSummary
 from yiwang.core.scope import path_in_scope
@@ -582,12 +581,7 @@ def _csv_records(text: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _geojson_records(text: str, errors: ErrorCollector) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            "invalid_json", f"GeoJSON 解析失败：{exc.msg}（第 {exc.lineno} 行）。", "file"
-        ) from None
+    doc = jsoninput.loads(text, field="file", code="invalid_json")
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise InvalidInput("invalid_geojson", "GeoJSON 应为 FeatureCollection。", "file")
     features = doc.get("features")

@@ -11,13 +11,16 @@ from django.http import HttpRequest, JsonResponse
 from ninja import Router, Status
 
 from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.schemas import ErrorOut, Latitude, Longitude
 from yiwang.core.scope import path_in_scope
+from yiwang.core.textinput import SafeText, model_max_length
 from yiwang.geo import actions, queries
 from yiwang.geo import crs as crs_mod
 from yiwang.geo.geometry import convert_geojson
 from yiwang.geo.locate import locate as locate_point
 from yiwang.geo.models import UnitGrid
-from yiwang.geo.schemas import ErrorOut, GridCollection, GridFeature, ImportOut, LocateOut
+from yiwang.geo.schemas import BBoxParam, CrsName, GridCollection, GridFeature, ImportOut, LocateOut
+from yiwang.org.models import Division
 
 router = Router(tags=["空间网格"])
 
@@ -29,7 +32,9 @@ MAX_FEATURES = 5000
     response={200: LocateOut, 400: ErrorOut, 404: ErrorOut},
     summary="定位：坐标 → 单元网格、社区、街道、区",
 )
-def locate(request: HttpRequest, lon: float, lat: float, crs: str = "wgs84") -> dict[str, Any]:
+def locate(
+    request: HttpRequest, lon: Longitude, lat: Latitude, crs: CrsName = "wgs84"
+) -> dict[str, Any]:
     """`crs`: wgs84 | cgcs2000 | gcj02 | bd09. The answered point is always WGS84."""
     found = locate_point(lon, lat, crs)
     if found is None:
@@ -91,15 +96,14 @@ def _feature(grid: UnitGrid, crs: str) -> dict[str, Any]:
 )
 def grid_list(
     request: HttpRequest,
-    bbox: str | None = None,
-    division: str | None = None,
-    crs: str = "wgs84",
+    bbox: BBoxParam | None = None,
+    division: SafeText(model_max_length(Division, "code")) | None = None,  # type: ignore[valid-type]
+    crs: CrsName = "wgs84",
 ) -> JsonResponse:
     """`bbox` = minlon,minlat,maxlon,maxlat in `crs`; `division` = a division code (its subtree).
 
     Coordinates are answered in `crs` too. At most 5000 features; `truncated` says if more match.
     """
-    crs = crs_mod.parse_crs(crs)
     box = _parse_bbox(bbox, crs) if bbox else None
     qs = queries.filter_grids(request.user, bbox=box, division_code=division)
     rows = list(qs[: MAX_FEATURES + 1])
@@ -124,8 +128,17 @@ def grid_list(
     "/grids/import",
     response={201: ImportOut, 400: ErrorOut, 403: ErrorOut},
     summary="导入单元网格（GeoJSON FeatureCollection，全部成功或全部不导入）",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                media: {"schema": actions.FEATURE_COLLECTION_SCHEMA}
+                for media in ("application/geo+json", "application/json")
+            },
+        }
+    },
 )
-def grid_import(request: HttpRequest, crs: str = "wgs84") -> Status[dict[str, int]]:
+def grid_import(request: HttpRequest, crs: CrsName = "wgs84") -> Status[dict[str, int]]:
     """Body: a GeoJSON FeatureCollection. On any bad feature nothing is written and the
     answer is 400 with `details.errors` = [{index, ref, code, message, field}, ...]."""
     try:
@@ -147,6 +160,5 @@ def grid_import(request: HttpRequest, crs: str = "wgs84") -> Status[dict[str, in
     response={200: GridFeature, 404: ErrorOut},
     summary="单个单元网格（GeoJSON Feature）",
 )
-def grid_detail(request: HttpRequest, code: str, crs: str = "wgs84") -> dict[str, Any]:
-    crs = crs_mod.parse_crs(crs)
+def grid_detail(request: HttpRequest, code: str, crs: CrsName = "wgs84") -> dict[str, Any]:
     return _feature(queries.grid_detail(request.user, code), crs)
