@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 import schemathesis
-from contract_city import build_contract_city
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 
+from contract_city import build_contract_city
 from yiwang.api import api
 
 # Bounded: about 40 generated requests per operation plus the coverage phase's probes.
