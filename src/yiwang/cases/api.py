@@ -322,7 +322,7 @@ def apply(request: HttpRequest, number: str, name: str, payload: TransitionIn) -
     "/{number}/photos", response={201: PhotoOut, **WRITE_ERRORS}, summary="上传处置前/后照片"
 )
 def upload_photo(
-    request: HttpRequest, number: str, phase: Form[str], file: File[UploadedFile]
+    request: HttpRequest, number: str, phase: Form[CasePhoto.Phase], file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
     """`phase`: before | after; JPEG / PNG / WebP up to 10 MB (checked by content)."""
     user = _user(request)

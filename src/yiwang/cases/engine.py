@@ -341,6 +341,8 @@ def _convert(spec: Input, value: Any) -> Any:
     if spec.kind in ("int", "user", "department"):
         return _id(spec, value)
     if spec.kind == "decimal":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 2.0 from JSON is stored and shown as "2"
         try:
             number = Decimal(str(value))
         except InvalidOperation:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import BeforeValidator, ConfigDict, Strict
 from pydantic_core import PydanticCustomError
 
 from yiwang.cases.models import (
@@ -101,6 +100,13 @@ class CaseQuery(Schema):
 TextInput = SafeText(NOTE_MAX_LENGTH, multiline=True)
 
 
+# An amount of time: a JSON number, or the same written as text ("2", "0.5") with at most
+# two decimals, as the extension form sends it; 0 < amount ≤ 10000 either way.
+StrictNumber = Annotated[float, Strict(), Field(gt=0, le=10_000)]
+AMOUNT_PATTERN = r"^(?:[1-9][0-9]{0,3}(?:\.[0-9]{1,2})?|10000|0\.(?:[1-9][0-9]?|0[1-9]))$"
+AmountText = Annotated[str, Field(pattern=AMOUNT_PATTERN)]
+
+
 class TransitionIn(Schema):
     """`version`: the case's current version (a stale one gives 409); the other fields are
     the inputs of the transition, see `GET /api/cases/{number}/transitions`."""
@@ -113,7 +119,7 @@ class TransitionIn(Schema):
     result: TextInput | None = None  # type: ignore[valid-type]
     department_id: Id | None = None
     inspector_id: Id | None = None
-    amount: Decimal | None = Field(None, gt=0, le=10_000, description="延长时限（数值）")
+    amount: StrictNumber | AmountText | None = Field(None, description="延长时限（数值）")
     unit: Literal[tuple(TimeUnit.values)] | None = None  # type: ignore[valid-type]
 
 

@@ -84,7 +84,9 @@ class ComponentFilters(Schema):
     type_code: Text | None = Field(None, alias="type", description="部件类型代码")  # type: ignore[valid-type]
     grid_code: Text | None = Field(None, alias="grid", description="单元网格编码")  # type: ignore[valid-type]
     street_code: Text | None = Field(None, alias="street", description="街道代码")  # type: ignore[valid-type]
-    state: StateParam | None = Field(None, description="intact/damaged/lost/abandoned/removed")
+    state: StateParam | None = Field(  # type: ignore[valid-type]
+        None, description="intact/damaged/lost/abandoned/removed"
+    )
     q: Text | None = Field(None, description="标识码前缀或名称")  # type: ignore[valid-type]
 
     def as_kwargs(self) -> dict[str, Any]:

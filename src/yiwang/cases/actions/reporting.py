@@ -117,7 +117,7 @@ _TEXT_FIELDS = (
 def _check_texts(report: Report) -> None:
     for name, limit, multiline in _TEXT_FIELDS:
         value = getattr(report, name)
-        label = Case._meta.get_field(name.removesuffix("_ident")).verbose_name
+        label = getattr(Case._meta.get_field(name.removesuffix("_ident")), "verbose_name", name)
         problem = text_problem(value, multiline=multiline)
         if problem is not None:
             raise InvalidInput(problem[0], f"{label}{problem[1]}", name)
