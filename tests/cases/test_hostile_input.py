@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from case_support import POINT_A, City
 from django.test import Client
+from test_api_transitions import inspector_case
 
 from yiwang.cases import actions
 from yiwang.cases.models import Case, CaseEvent
@@ -51,17 +52,6 @@ def assert_error(response: Any, status: int, code: str, field: str | None) -> No
     got = response.json()
     assert (got["code"], got["field"]) == (code, field)
     assert got["message"]
-
-
-def reported(city: City) -> Case:
-    return actions.report_case(
-        city.users["inspector"],
-        kind="matter",
-        type_code="06001",
-        title="人行道私搭乱建",
-        lon=POINT_A[0],
-        lat=POINT_A[1],
-    )
 
 
 # ---- sizes: the API carries the model's limits ---------------------------------------------
@@ -132,7 +122,7 @@ def test_a_lone_surrogate_in_a_case_or_a_note_is_refused(city: City) -> None:
     operator = signed_in(city.users["operator"])
     raw = json.dumps(body(), ensure_ascii=False).replace("店门口", "\\udfff")
     assert_error(post_json(operator, "/api/cases", raw), 400, "invalid_unicode", "body")
-    case = reported(city)
+    case = inspector_case(city)
     note = '{"version": 1, "note": "\\ud800"}'
     response = post_json(operator, f"/api/cases/{case.number}/transitions/accept", note)
     assert_error(response, 400, "invalid_unicode", "body")
@@ -140,7 +130,7 @@ def test_a_lone_surrogate_in_a_case_or_a_note_is_refused(city: City) -> None:
 
 
 def test_a_control_character_in_a_note_is_refused(city: City) -> None:
-    case = reported(city)
+    case = inspector_case(city)
     operator = signed_in(city.users["operator"])
     response = operator.post(
         f"/api/cases/{case.number}/transitions/accept",
@@ -192,7 +182,7 @@ def test_the_new_case_form_refuses_invalid_utf8(city: City) -> None:
 
 
 def test_a_transition_form_shows_a_control_character_next_to_the_note(city: City) -> None:
-    case = reported(city)
+    case = inspector_case(city)
     client = signed_in(city.users["operator"])
     response = client.post(
         f"/cases/{case.number}/transition/accept/", {"version": "1", "note": f"属实{NUL}"}
@@ -206,7 +196,7 @@ def test_a_transition_form_shows_a_control_character_next_to_the_note(city: City
 
 
 def test_a_fractional_department_id_is_refused(city: City) -> None:
-    case = reported(city)
+    case = inspector_case(city)
     u = city.users
     actions.transition(u["operator"], case.number, "accept", version=1)
     actions.transition(u["shift_lead"], case.number, "register", version=2)
@@ -226,7 +216,7 @@ def test_a_fractional_department_id_is_refused(city: City) -> None:
 
 def test_a_fractional_department_id_is_refused_by_the_engine_too(city: City) -> None:
     """The pages send ids as text straight to the engine; the API's schema is not there."""
-    case = reported(city)
+    case = inspector_case(city)
     u = city.users
     actions.transition(u["operator"], case.number, "accept", version=1)
     actions.transition(u["shift_lead"], case.number, "register", version=2)
@@ -247,7 +237,7 @@ def test_a_boolean_coordinate_is_refused(city: City, field: str) -> None:
 
 
 def test_huge_numbers_in_queries_are_refused_not_overflowed(city: City) -> None:
-    reported(city)
+    inspector_case(city)
     client = signed_in(city.users["operator"])
     department = client.get("/api/cases", {"department": "99999999999999999999999"})
     assert_error(department, 400, "out_of_range", "department")
@@ -265,7 +255,7 @@ def test_huge_numbers_in_queries_are_refused_not_overflowed(city: City) -> None:
 
 
 def test_huge_numbers_on_pages_give_a_page_not_a_500(city: City) -> None:
-    reported(city)
+    inspector_case(city)
     client = signed_in(city.users["operator"])
     search = client.get("/cases/search/", {"department": "99999999999999999999999"})
     assert search.status_code == 400
@@ -309,7 +299,7 @@ def test_deeply_nested_json_to_any_endpoint_is_refused(city: City) -> None:
 def test_malformed_json_gets_the_error_shape(city: City) -> None:
     client = signed_in(city.users["operator"])
     assert_error(post_json(client, "/api/cases", "{"), 400, "malformed_json", "body")
-    case = reported(city)
+    case = inspector_case(city)
     response = post_json(client, f"/api/cases/{case.number}/transitions/accept", "[1,")
     assert_error(response, 400, "malformed_json", "body")
 
@@ -322,7 +312,7 @@ def test_a_csrf_refusal_on_the_api_gets_the_error_shape(city: City) -> None:
 
 
 def test_a_bad_multipart_body_gets_the_error_shape(city: City) -> None:
-    case = reported(city)
+    case = inspector_case(city)
     client = signed_in(city.users["inspector"])
     response = client.generic(
         "POST",

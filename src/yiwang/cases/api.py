@@ -319,7 +319,17 @@ def apply(request: HttpRequest, number: str, name: str, payload: TransitionIn) -
 
 
 @router.post(
-    "/{number}/photos", response={201: PhotoOut, **WRITE_ERRORS}, summary="上传处置前/后照片"
+    "/{number}/photos",
+    response={201: PhotoOut, **WRITE_ERRORS},
+    summary="上传处置前/后照片",
+    # An empty file part is dropped by the multipart parser, i.e. it counts as missing.
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {"schema": {"properties": {"file": {"minLength": 1}}}}
+            }
+        }
+    },
 )
 def upload_photo(
     request: HttpRequest, number: str, phase: Form[CasePhoto.Phase], file: File[UploadedFile]
