@@ -340,3 +340,19 @@ def test_a_csrf_refusal_on_a_page_is_a_friendly_page(city: City) -> None:
     assert "CSRF 校验失败" in html
     assert "刷新页面" in html
     assert "Traceback" not in html and "CSRF_FAILURE_VIEW" not in html
+
+
+def test_a_nul_in_a_path_or_query_is_refused_before_any_lookup(city: City) -> None:
+    """PostgreSQL cannot even compare a text with a NUL: it must never reach a query."""
+    client = signed_in(city.users["operator"])
+    assert_error(client.get("/api/cases/S06%00/timeline"), 400, "control_character", None)
+    assert_error(client.get("/api/cases/S06%1B/timeline"), 400, "control_character", "number")
+    assert_error(client.get("/api/geo/grids?division=%00"), 400, "control_character", None)
+    page = client.get("/cases/S06%00/")
+    assert page.status_code == 400
+    token = Client().post(
+        "/api/auth/token",
+        {"username": "root\x00", "password": "x"},
+        content_type="application/json",
+    )
+    assert_error(token, 400, "control_character", "username")

@@ -22,17 +22,19 @@ from yiwang.cases.models import Case, CaseEvent, CasePhoto, Source, Stage, State
 from yiwang.cases.schemas import (
     CaseDetail,
     CaseIn,
+    CaseNumber,
     CasePage,
     CaseQuery,
     PhotoOut,
     TimelineOut,
     TransitionIn,
+    TransitionName,
     TransitionOut,
     WorklistOut,
 )
 from yiwang.cases.workflow import TRANSITIONS, Input, Transition
 from yiwang.core.errors import NotFound
-from yiwang.core.schemas import ErrorOut
+from yiwang.core.schemas import ErrorOut, Id
 from yiwang.core.workcalendar import WorkCalendar
 from yiwang.org.models import User
 
@@ -275,13 +277,13 @@ def list_cases(request: HttpRequest, filters: Query[CaseQuery]) -> dict[str, Any
 
 
 @router.get("/{number}", response={200: CaseDetail, **ERRORS}, summary="案卷详情")
-def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
+def case_detail(request: HttpRequest, number: CaseNumber) -> dict[str, Any]:
     user = _user(request)
     return _detail(user, queries.case_detail(user, number))
 
 
 @router.get("/{number}/timeline", response={200: TimelineOut, **ERRORS}, summary="案卷流程记录")
-def timeline(request: HttpRequest, number: str) -> dict[str, Any]:
+def timeline(request: HttpRequest, number: CaseNumber) -> dict[str, Any]:
     user = _user(request)
     events = queries.timeline(user, number)
     case = events[0].case if events else queries.case_detail(user, number)
@@ -298,7 +300,7 @@ def timeline(request: HttpRequest, number: str) -> dict[str, Any]:
     response={200: list[TransitionOut], **ERRORS},
     summary="当前用户可办理的操作",
 )
-def transitions(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+def transitions(request: HttpRequest, number: CaseNumber) -> list[dict[str, Any]]:
     user = _user(request)
     case = queries.case_detail(user, number)
     return [_transition_out(case, t) for t in engine.allowed_transitions(user, case)]
@@ -309,7 +311,9 @@ def transitions(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     response={200: CaseDetail, **WRITE_ERRORS},
     summary="办理：执行一个流转操作",
 )
-def apply(request: HttpRequest, number: str, name: str, payload: TransitionIn) -> dict[str, Any]:
+def apply(
+    request: HttpRequest, number: CaseNumber, name: TransitionName, payload: TransitionIn
+) -> dict[str, Any]:
     """Body: `{"version": 当前版本号, ...该操作的输入}`; a stale version gives 409."""
     user = _user(request)
     inputs = payload.model_dump(exclude_none=True)
@@ -332,7 +336,7 @@ def apply(request: HttpRequest, number: str, name: str, payload: TransitionIn) -
     },
 )
 def upload_photo(
-    request: HttpRequest, number: str, phase: Form[CasePhoto.Phase], file: File[UploadedFile]
+    request: HttpRequest, number: CaseNumber, phase: Form[CasePhoto.Phase], file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
     """`phase`: before | after; JPEG / PNG / WebP up to 10 MB (checked by content)."""
     user = _user(request)
@@ -355,7 +359,7 @@ def upload_photo(
     url_name="case_photo",
     summary="照片文件（仅限管辖范围内）",
 )
-def photo_file(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
+def photo_file(request: HttpRequest, number: CaseNumber, photo_id: Id) -> FileResponse:
     case = queries.case_detail(_user(request), number)
     photo = case.photos.filter(pk=photo_id).first()
     if photo is None:

@@ -15,6 +15,7 @@ from yiwang.cases.models import (
     DESCRIPTION_MAX_LENGTH,
     NOTE_MAX_LENGTH,
     Case,
+    CaseEvent,
     Source,
     State,
     TimeUnit,
@@ -35,6 +36,11 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def _case_text(field: str, **kw: Any) -> Any:
     return SafeText(model_max_length(Case, field), **kw)
+
+
+# Path parameters: printable text of the column's length (a NUL could not even be queried).
+CaseNumber = _case_text("number")
+TransitionName = SafeText(model_max_length(CaseEvent, "transition"))
 
 
 def _iso_date(value: Any) -> Any:
@@ -76,7 +82,7 @@ MAX_PAGE = MAX_DB_INT // 200
 
 class CaseQuery(Schema):
     number: _case_text("number") = ""  # type: ignore[valid-type]
-    type: str = Field("", description="类型代码（5 位）", max_length=5)
+    type: SafeText(5) = Field("", description="类型代码（5 位）")  # type: ignore[valid-type]
     kind: Kind | Literal[""] = ""
     state: State | Literal[""] = ""
     grid: SafeText(20) = Field("", description="单元网格代码")  # type: ignore[valid-type]

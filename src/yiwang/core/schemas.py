@@ -36,7 +36,5 @@ def _no_bool(value: Any) -> Any:
 # 1.9 is refused rather than read as 1.
 # (The bounds come before the validator so the document shows them as minimum/maximum.)
 Id = Annotated[int, Field(ge=1, le=MAX_DB_INT), BeforeValidator(_no_bool)]
-Longitude = Annotated[
-    float, Field(ge=-180, le=180, allow_inf_nan=False), BeforeValidator(_no_bool)
-]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), BeforeValidator(_no_bool)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), BeforeValidator(_no_bool)]

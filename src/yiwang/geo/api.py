@@ -23,6 +23,7 @@ from yiwang.geo.schemas import BBoxParam, CrsName, GridCollection, GridFeature, 
 from yiwang.org.models import Division
 
 router = Router(tags=["空间网格"])
+GridCode = SafeText(model_max_length(UnitGrid, "code"))
 
 MAX_FEATURES = 5000
 
@@ -160,5 +161,5 @@ def grid_import(request: HttpRequest, crs: CrsName = "wgs84") -> Status[dict[str
     response={200: GridFeature, 404: ErrorOut},
     summary="单个单元网格（GeoJSON Feature）",
 )
-def grid_detail(request: HttpRequest, code: str, crs: CrsName = "wgs84") -> dict[str, Any]:
+def grid_detail(request: HttpRequest, code: GridCode, crs: CrsName = "wgs84") -> dict[str, Any]:
     return _feature(queries.grid_detail(request.user, code), crs)

@@ -57,6 +57,7 @@ def aliases() -> list[str]:
     """Every name `parse_crs` accepts (lower case)."""
     return list(_ALIAS_TO_NAME)
 
+
 # Krasovsky 1940 ellipsoid, as used by the GCJ-02 obfuscation.
 _KRASOVSKY_A = 6378245.0
 _KRASOVSKY_EE = 0.00669342162296594323

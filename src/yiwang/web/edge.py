@@ -34,7 +34,8 @@ def _is_utf8(raw: bytes | str) -> bool:
 
 def _bad_encoding(request: HttpRequest) -> str | None:
     """The part of the request that is not UTF-8 ("query" or "body"), if any."""
-    if not _is_utf8(request.META.get("QUERY_STRING", "")):
+    query = request.META.get("QUERY_STRING", "")
+    if not _is_utf8(query):
         return "query"
     if request.content_type == FORM_TYPE:
         try:
@@ -87,6 +88,15 @@ def _is_json(response: HttpResponse) -> bool:
     return isinstance(body, dict) and "code" in body
 
 
+def _refuse(
+    request: HttpRequest, is_api: bool, code: str, message: str, field: str | None
+) -> HttpResponse:
+    if is_api:
+        return api_error(400, code, message, field)
+    context = {"title": _("请求无法处理"), "message": message}
+    return render(request, "web/refused.html", context, status=400)
+
+
 class EdgeMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -100,14 +110,11 @@ class EdgeMiddleware:
                 if where == "query"
                 else _("表单内容不是有效的 UTF-8 编码。")
             )
-            if is_api:
-                return api_error(400, "invalid_unicode", message, where)
-            return render(
-                request,
-                "web/refused.html",
-                {"title": _("请求无法处理"), "message": message},
-                status=400,
-            )
+            return _refuse(request, is_api, "invalid_unicode", message, where)
+        if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+            # A NUL names nothing, and PostgreSQL refuses it in any text it is given.
+            message = _("地址中不能含有 NUL 字符。")
+            return _refuse(request, is_api, "control_character", message, None)
         response = self.get_response(request)
         if (
             is_api
