@@ -75,7 +75,12 @@ def create_type(request: HttpRequest, body: LocalTypeIn) -> Status:
 @router.patch(
     "/types/{kind}/{code}", response=TypeOut, summary="修改类型的启用、可自处理（及本地类型名称）"
 )
-def patch_type(request: HttpRequest, kind: Kind, code: Text, body: TypePatch) -> ObjectType:
+def patch_type(
+    request: HttpRequest,
+    kind: Kind,
+    code: Text,  # type: ignore[valid-type]
+    body: TypePatch,
+) -> ObjectType:
     return actions.update_type(request.user, kind, code, **body.dict())
 
 
@@ -170,5 +175,5 @@ def import_components(request: HttpRequest, options: Query[ImportOptions]) -> St
 
 # After /components/import: Django tries the URL patterns in order.
 @router.get("/components/{ident}", response=ComponentDetailOut, summary="部件详情")
-def component_detail(request: HttpRequest, ident: Text) -> Component:
+def component_detail(request: HttpRequest, ident: Text) -> Component:  # type: ignore[valid-type]
     return queries.component_detail(request.user, ident)

@@ -161,5 +161,9 @@ def grid_import(request: HttpRequest, crs: CrsName = "wgs84") -> Status[dict[str
     response={200: GridFeature, 404: ErrorOut},
     summary="单个单元网格（GeoJSON Feature）",
 )
-def grid_detail(request: HttpRequest, code: GridCode, crs: CrsName = "wgs84") -> dict[str, Any]:
+def grid_detail(
+    request: HttpRequest,
+    code: GridCode,  # type: ignore[valid-type]
+    crs: CrsName = "wgs84",
+) -> dict[str, Any]:
     return _feature(queries.grid_detail(request.user, code), crs)
