@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.cases.actions.reporting import REPORTER_SOURCES
 from yiwang.cases.models import DESCRIPTION_MAX_LENGTH, Case, Source, State, Urgency
-from yiwang.cases.queries import SearchFilters
+from yiwang.cases.queries import SEARCH_TEXT_MAX_LENGTH, SearchFilters
 from yiwang.catalog.models import Component, Kind
 from yiwang.core.errors import ActionError
 from yiwang.core.scope import scope_path
@@ -71,7 +71,12 @@ class SearchForm(forms.Form):
     date_from = forms.DateField(label=_("上报日期从"), required=False, error_messages=DATE_ERRORS)
     date_to = forms.DateField(label=_("至"), required=False, error_messages=DATE_ERRORS)
     overdue = forms.BooleanField(label=_("仅看超期"), required=False)
-    q = forms.CharField(label=_("关键词"), required=False, max_length=50, validators=SINGLE_LINE)
+    q = forms.CharField(
+        label=_("关键词"),
+        required=False,
+        max_length=SEARCH_TEXT_MAX_LENGTH,
+        validators=SINGLE_LINE,
+    )
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,7 +21,7 @@ from yiwang.cases.models import (
     TimeUnit,
     Urgency,
 )
-from yiwang.cases.queries import SORTS, WORKLISTS
+from yiwang.cases.queries import SEARCH_TEXT_MAX_LENGTH, SORTS, WORKLISTS
 from yiwang.catalog.models import Component, Kind
 from yiwang.core.schemas import MAX_DB_INT, Id, Latitude, Longitude
 from yiwang.core.textinput import SafeText, model_max_length
@@ -92,7 +92,7 @@ class CaseQuery(Schema):
     date_from: IsoDate | None = Field(None, description="上报日期起（北京时间，含）")
     date_to: IsoDate | None = Field(None, description="上报日期止（北京时间，含）")
     overdue: bool = False
-    q: SafeText(100) = Field("", description="标题或地址包含")  # type: ignore[valid-type]
+    q: SafeText(SEARCH_TEXT_MAX_LENGTH) = Field("", description="标题或地址包含")  # type: ignore[valid-type]
     sort: Literal[tuple(SORTS)] | None = Field(None, description="排序")  # type: ignore[valid-type]
     worklist: Literal[("", *(w.key for w in WORKLISTS))] = Field(  # type: ignore[valid-type]
         "", description="工作清单键，见 /api/cases/worklists"
