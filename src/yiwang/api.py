@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from django.http.multipartparser import MultiPartParserError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
+from yiwang.apiedge import BoundedParser, YiwangAPI, validation_error_body
 from yiwang.core.errors import ActionError, TooManyRequests
 from yiwang.org.actions import user_for_token
 
@@ -21,7 +23,7 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+api = YiwangAPI(
     title="yiwang 一网统管 API",
     version="1",
     description="城市运行管理服务平台接口。认证：会话（浏览器）或 `Authorization: Bearer <令牌>`，"
@@ -29,6 +31,7 @@ api = NinjaAPI(
     auth=[BearerToken(), django_auth],
     docs_url="/docs",
     urls_namespace="api",
+    parser=BoundedParser(),
 )
 
 
@@ -46,12 +49,40 @@ def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    first = exc.errors[0] if exc.errors else {}
-    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path", "payload")]
-    field = loc[-1] if loc else None
-    message = f"参数 {field} 不合法：{first.get('msg', '')}" if field else "请求参数不合法。"
+    return _error(request, 400, validation_error_body(list(exc.errors)))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own refusals (an unparsable body, a failed CSRF check) in our shape."""
+    if isinstance(exc.__cause__, ActionError):
+        return on_action_error(request, exc.__cause__)
+    if exc.status_code == 403:
+        body = {
+            "code": "csrf_failed",
+            "message": "CSRF 校验失败：会话请求须带 X-CSRFToken 头；接口调用请用令牌认证。",
+            "field": None,
+        }
+    elif exc.status_code == 400:
+        body = {"code": "malformed_body", "message": "无法解析请求体。", "field": "body"}
+    else:
+        body = {"code": f"http_{exc.status_code}", "message": str(exc.message), "field": None}
+    return _error(request, exc.status_code, body)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     return _error(
-        request, 400, {"code": "invalid", "message": message, "field": field, "details": exc.errors}
+        request,
+        400,
+        {"code": "malformed_body", "message": "无法解析 multipart 请求体。", "field": "body"},
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(
+        request, 413, {"code": "too_large", "message": "请求体超过上传上限。", "field": "body"}
     )
 
 

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Body, File, Form, Query, Router, Status, UploadedFile
+from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from yiwang.cases import actions, deadlines, engine, queries
 from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, add_photo
@@ -22,16 +22,19 @@ from yiwang.cases.models import Case, CaseEvent, CasePhoto, Source, Stage, State
 from yiwang.cases.schemas import (
     CaseDetail,
     CaseIn,
+    CaseNumber,
     CasePage,
     CaseQuery,
-    ErrorOut,
     PhotoOut,
     TimelineOut,
+    TransitionIn,
+    TransitionName,
     TransitionOut,
     WorklistOut,
 )
 from yiwang.cases.workflow import TRANSITIONS, Input, Transition
-from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.errors import NotFound
+from yiwang.core.schemas import ErrorOut, Id
 from yiwang.core.workcalendar import WorkCalendar
 from yiwang.org.models import User
 from yiwang.org.permissions import acting_user
@@ -275,13 +278,13 @@ def list_cases(request: HttpRequest, filters: Query[CaseQuery]) -> dict[str, Any
 
 
 @router.get("/{number}", response={200: CaseDetail, **ERRORS}, summary="案卷详情")
-def case_detail(request: HttpRequest, number: str) -> dict[str, Any]:
+def case_detail(request: HttpRequest, number: CaseNumber) -> dict[str, Any]:
     user = _user(request)
     return _detail(user, queries.case_detail(user, number))
 
 
 @router.get("/{number}/timeline", response={200: TimelineOut, **ERRORS}, summary="案卷流程记录")
-def timeline(request: HttpRequest, number: str) -> dict[str, Any]:
+def timeline(request: HttpRequest, number: CaseNumber) -> dict[str, Any]:
     user = _user(request)
     events = queries.timeline(user, number)
     case = events[0].case if events else queries.case_detail(user, number)
@@ -298,7 +301,7 @@ def timeline(request: HttpRequest, number: str) -> dict[str, Any]:
     response={200: list[TransitionOut], **ERRORS},
     summary="当前用户可办理的操作",
 )
-def transitions(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+def transitions(request: HttpRequest, number: CaseNumber) -> list[dict[str, Any]]:
     user = _user(request)
     case = queries.case_detail(user, number)
     return [_transition_out(case, t) for t in engine.allowed_transitions(user, case)]
@@ -310,23 +313,31 @@ def transitions(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     summary="办理：执行一个流转操作",
 )
 def apply(
-    request: HttpRequest, number: str, name: str, payload: Body[dict[str, Any]]
+    request: HttpRequest, number: CaseNumber, name: TransitionName, payload: TransitionIn
 ) -> dict[str, Any]:
     """Body: `{"version": 当前版本号, ...该操作的输入}`; a stale version gives 409."""
     user = _user(request)
-    inputs = dict(payload)
-    version = inputs.pop("version", None)
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise InvalidInput("invalid", "版本号应为整数。", "version")
+    inputs = payload.model_dump(exclude_none=True)
+    version = inputs.pop("version")
     actions.transition(user, number, name, version=version, inputs=inputs)
     return _detail(user, queries.case_detail(user, number))
 
 
 @router.post(
-    "/{number}/photos", response={201: PhotoOut, **WRITE_ERRORS}, summary="上传处置前/后照片"
+    "/{number}/photos",
+    response={201: PhotoOut, **WRITE_ERRORS},
+    summary="上传处置前/后照片",
+    # An empty file part is dropped by the multipart parser, i.e. it counts as missing.
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {"schema": {"properties": {"file": {"minLength": 1}}}}
+            }
+        }
+    },
 )
 def upload_photo(
-    request: HttpRequest, number: str, phase: Form[str], file: File[UploadedFile]
+    request: HttpRequest, number: CaseNumber, phase: Form[CasePhoto.Phase], file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
     """`phase`: before | after; JPEG / PNG / WebP up to 10 MB (checked by content)."""
     user = _user(request)
@@ -349,7 +360,7 @@ def upload_photo(
     url_name="case_photo",
     summary="照片文件（仅限管辖范围内）",
 )
-def photo_file(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
+def photo_file(request: HttpRequest, number: CaseNumber, photo_id: Id) -> FileResponse:
     case = queries.case_detail(_user(request), number)
     photo = case.photos.filter(pk=photo_id).first()
     if photo is None:

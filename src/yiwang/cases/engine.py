@@ -19,11 +19,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.cases import deadlines
-from yiwang.cases.models import Case, CaseEvent, CaseStageRecord, Stage, TimeUnit
+from yiwang.cases.models import (
+    NOTE_MAX_LENGTH,
+    Case,
+    CaseEvent,
+    CaseStageRecord,
+    Stage,
+    TimeUnit,
+)
 from yiwang.cases.steps import Context, open_record
 from yiwang.cases.workflow import PREVIOUS, TRANSITIONS, Clock, Holder, Input, Transition
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.schemas import MAX_DB_INT
 from yiwang.core.scope import path_in_scope
+from yiwang.core.textinput import text_problem
 from yiwang.org.models import User
 from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
@@ -165,16 +174,27 @@ def _clean_inputs(t: Transition, raw: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _id(spec: Input, value: Any) -> int:
+    # A whole number in the database's range: 1.9 is not department 1, and a 30-digit
+    # number would overflow in the driver instead of matching nothing.
+    if (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and value.isascii() and value.isdigit()
+    ):
+        value = int(value)
+    if not isinstance(value, int) or not 1 <= value <= MAX_DB_INT:
+        raise InvalidInput("invalid", f"{spec.label}应为编号（正整数）。", spec.name)
+    return value
+
+
 def _convert(spec: Input, value: Any) -> Any:
     # JSON true/false, objects and lists are never a valid answer (int(True) would be 1).
     if isinstance(value, bool | dict | list):
         raise InvalidInput("invalid", f"{spec.label}的格式不正确。", spec.name)
     if spec.kind in ("int", "user", "department"):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise InvalidInput("invalid", f"{spec.label}应为编号。", spec.name) from None
+        return _id(spec, value)
     if spec.kind == "decimal":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 2.0 from JSON is stored and shown as "2"
         try:
             number = Decimal(str(value))
         except InvalidOperation:
@@ -188,8 +208,11 @@ def _convert(spec: Input, value: Any) -> Any:
             raise InvalidInput("invalid", f"{spec.label}应为：{labels}。", spec.name)
         return value
     text = str(value)
-    if len(text) > 2000:
-        raise InvalidInput("too_long", f"{spec.label}不能超过 2000 字。", spec.name)
+    problem = text_problem(text, multiline=True)
+    if problem is not None:
+        raise InvalidInput(problem[0], f"{spec.label}{problem[1]}", spec.name)
+    if len(text) > NOTE_MAX_LENGTH:
+        raise InvalidInput("too_long", f"{spec.label}不能超过 {NOTE_MAX_LENGTH} 字。", spec.name)
     return text
 
 

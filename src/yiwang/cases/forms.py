@@ -14,14 +14,17 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.cases.actions.reporting import REPORTER_SOURCES
-from yiwang.cases.models import Source, State, Urgency
-from yiwang.cases.queries import SearchFilters
-from yiwang.catalog.models import Kind
+from yiwang.cases.models import DESCRIPTION_MAX_LENGTH, Case, Source, State, Urgency
+from yiwang.cases.queries import SEARCH_TEXT_MAX_LENGTH, SearchFilters
+from yiwang.catalog.models import Component, Kind
 from yiwang.core.errors import ActionError
 from yiwang.core.scope import scope_path
+from yiwang.core.textinput import SafeTextValidator, model_max_length
 from yiwang.org import queries as org_queries
 from yiwang.org.models import Department, Division, User
 
+SINGLE_LINE = [SafeTextValidator()]
+MULTILINE = [SafeTextValidator(multiline=True)]
 DATE_ERRORS = {"invalid": _("日期格式不正确，应为 年-月-日，如 2026-01-31。")}
 ANY = [("", _("全部"))]
 
@@ -53,7 +56,9 @@ def departments_for_search(user: User) -> QuerySet[Department]:
 class SearchForm(forms.Form):
     """The case search filters, all optional; kept in the URL so a search can be shared."""
 
-    number = forms.CharField(label=_("案卷号"), required=False, max_length=32)
+    number = forms.CharField(
+        label=_("案卷号"), required=False, max_length=32, validators=SINGLE_LINE
+    )
     kind = forms.ChoiceField(label=_("类型"), required=False, choices=ANY + list(Kind.choices))
     type = forms.CharField(label=_("小类"), required=False, max_length=10)
     state = forms.ChoiceField(label=_("状态"), required=False, choices=ANY + list(State.choices))
@@ -66,7 +71,12 @@ class SearchForm(forms.Form):
     date_from = forms.DateField(label=_("上报日期从"), required=False, error_messages=DATE_ERRORS)
     date_to = forms.DateField(label=_("至"), required=False, error_messages=DATE_ERRORS)
     overdue = forms.BooleanField(label=_("仅看超期"), required=False)
-    q = forms.CharField(label=_("关键词"), required=False, max_length=50)
+    q = forms.CharField(
+        label=_("关键词"),
+        required=False,
+        max_length=SEARCH_TEXT_MAX_LENGTH,
+        validators=SINGLE_LINE,
+    )
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -139,16 +149,23 @@ class NewCaseForm(forms.Form):
     source = forms.ChoiceField(label=_("来源"))
     title = forms.CharField(
         label=_("标题"),
-        max_length=200,
-        error_messages={"required": _("请填写标题。"), "max_length": _("标题不能超过 200 字。")},
+        max_length=model_max_length(Case, "title"),
+        validators=SINGLE_LINE,
+        error_messages={"required": _("请填写标题。")},
     )
     description = forms.CharField(
         label=_("问题描述"),
         required=False,
-        max_length=5000,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=MULTILINE,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    address = forms.CharField(label=_("地址"), required=False, max_length=300)
+    address = forms.CharField(
+        label=_("地址"),
+        required=False,
+        max_length=model_max_length(Case, "address"),
+        validators=SINGLE_LINE,
+    )
     lon = forms.FloatField(
         label=_("经度"),
         error_messages={
@@ -165,12 +182,23 @@ class NewCaseForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    component_ident = forms.CharField(label=_("部件标识码"), required=False, max_length=40)
-    contact_name = forms.CharField(label=_("联系人"), required=False, max_length=50)
+    component_ident = forms.CharField(
+        label=_("部件标识码"),
+        required=False,
+        max_length=model_max_length(Component, "ident"),
+        validators=SINGLE_LINE,
+    )
+    contact_name = forms.CharField(
+        label=_("联系人"),
+        required=False,
+        max_length=model_max_length(Case, "contact_name"),
+        validators=SINGLE_LINE,
+    )
     contact_phone = forms.CharField(
         label=_("联系电话"),
         required=False,
-        max_length=20,
+        max_length=model_max_length(Case, "contact_phone"),
+        validators=SINGLE_LINE,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
 

@@ -14,6 +14,11 @@ from yiwang.catalog.models import Component, Kind, ObjectType
 from yiwang.geo.models import UnitGrid
 from yiwang.org.models import Department, Division
 
+# Limits of the free-text fields without a max_length in the database; the action, the
+# form and the API schema all read them from here.
+DESCRIPTION_MAX_LENGTH = 5000
+NOTE_MAX_LENGTH = 2000  # a transition's note, reason or result
+
 
 class State(models.TextChoices):
     REPORTED = "reported", _("待受理")

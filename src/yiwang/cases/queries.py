@@ -209,6 +209,10 @@ SORTS: dict[str, str | OrderBy] = {
 }
 
 
+# The longest free-text search term (title or address contains it), pages and API alike.
+SEARCH_TEXT_MAX_LENGTH = 50
+
+
 @dataclass
 class SearchFilters:
     number: str = ""

@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from ninja import Schema
+from ninja import Field, Schema
 
-from yiwang.catalog.models import Component
+from yiwang.catalog.models import Component, ObjectType
+from yiwang.core.textinput import SafeText, model_max_length
+
+TYPE_CODE_PATTERN = r"^[0-9]{5}$"
+MAJOR_CODE_PATTERN = r"^[0-9]{2}$"
+TypeName = SafeText(model_max_length(ObjectType, "name"), not_blank=True)
+MajorName = SafeText(model_max_length(ObjectType, "major_name"))
 
 
 class TypeOut(Schema):
@@ -23,15 +29,15 @@ class TypeOut(Schema):
 
 class LocalTypeIn(Schema):
     kind: Literal["component", "matter"]
-    code: str
-    major_code: str
-    name: str
-    major_name: str = ""
+    code: str = Field(pattern=TYPE_CODE_PATTERN, description="5 位，以大类代码开头")
+    major_code: str = Field(pattern=MAJOR_CODE_PATTERN)
+    name: TypeName  # type: ignore[valid-type]
+    major_name: MajorName = ""  # type: ignore[valid-type]
     self_handle: bool = False
 
 
 class TypePatch(Schema):
-    name: str | None = None
+    name: TypeName | None = None  # type: ignore[valid-type]
     self_handle: bool | None = None
     is_active: bool | None = None
 

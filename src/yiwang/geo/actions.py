@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from shapely.geometry import Polygon
 
-from yiwang.core import audit, generations
+from yiwang.core import audit, generations, jsoninput
 from yiwang.core.errors import Conflict, InvalidInput, NotFound
 from yiwang.core.importing import ErrorCollector, ImportSummary
 from yiwang.core.scope import path_in_scope, scoped
@@ -297,12 +297,26 @@ def _lock_grids() -> None:
     generations.bump(GENERATION)
 
 
+# What the import endpoint's body looks like, for the API document; the features
+# themselves are checked one by one (`import_grids`).
+FEATURE_COLLECTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_IMPORT_FEATURES,
+            "items": {"type": "object"},
+        },
+    },
+}
+
+
 def _features(data: dict[str, Any] | str | bytes) -> tuple[list[dict[str, Any]], str | None]:
     if isinstance(data, str | bytes):
-        try:
-            data = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput("bad_geojson", f"文件不是有效的 JSON：{exc}", "file") from exc
+        data = jsoninput.loads(data, field="file", code="bad_geojson")
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InvalidInput("bad_geojson", "文件应为 GeoJSON FeatureCollection。", "file")
     features = data.get("features")

@@ -11,16 +11,20 @@ from django.http import HttpRequest, JsonResponse
 from ninja import Router, Status
 
 from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.schemas import ErrorOut, Latitude, Longitude
 from yiwang.core.scope import path_in_scope
+from yiwang.core.textinput import SafeText, model_max_length
 from yiwang.geo import actions, queries
 from yiwang.geo import crs as crs_mod
 from yiwang.geo.geometry import convert_geojson
 from yiwang.geo.locate import locate as locate_point
 from yiwang.geo.models import UnitGrid
-from yiwang.geo.schemas import ErrorOut, GridCollection, GridFeature, ImportOut, LocateOut
+from yiwang.geo.schemas import BBoxParam, CrsName, GridCollection, GridFeature, ImportOut, LocateOut
+from yiwang.org.models import Division
 from yiwang.org.permissions import acting_user
 
 router = Router(tags=["空间网格"])
+GridCode = SafeText(model_max_length(UnitGrid, "code"))
 
 MAX_FEATURES = 5000
 
@@ -30,7 +34,9 @@ MAX_FEATURES = 5000
     response={200: LocateOut, 400: ErrorOut, 404: ErrorOut},
     summary="定位：坐标 → 单元网格、社区、街道、区",
 )
-def locate(request: HttpRequest, lon: float, lat: float, crs: str = "wgs84") -> dict[str, Any]:
+def locate(
+    request: HttpRequest, lon: Longitude, lat: Latitude, crs: CrsName = "wgs84"
+) -> dict[str, Any]:
     """`crs`: wgs84 | cgcs2000 | gcj02 | bd09. The answered point is always WGS84."""
     found = locate_point(lon, lat, crs)
     if found is None:
@@ -92,15 +98,14 @@ def _feature(grid: UnitGrid, crs: str) -> dict[str, Any]:
 )
 def grid_list(
     request: HttpRequest,
-    bbox: str | None = None,
-    division: str | None = None,
-    crs: str = "wgs84",
+    bbox: BBoxParam | None = None,
+    division: SafeText(model_max_length(Division, "code")) | None = None,  # type: ignore[valid-type]
+    crs: CrsName = "wgs84",
 ) -> JsonResponse:
     """`bbox` = minlon,minlat,maxlon,maxlat in `crs`; `division` = a division code (its subtree).
 
     Coordinates are answered in `crs` too. At most 5000 features; `truncated` says if more match.
     """
-    crs = crs_mod.parse_crs(crs)
     box = _parse_bbox(bbox, crs) if bbox else None
     qs = queries.filter_grids(acting_user(request), bbox=box, division_code=division)
     rows = list(qs[: MAX_FEATURES + 1])
@@ -125,8 +130,17 @@ def grid_list(
     "/grids/import",
     response={201: ImportOut, 400: ErrorOut, 403: ErrorOut},
     summary="导入单元网格（GeoJSON FeatureCollection，全部成功或全部不导入）",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                media: {"schema": actions.FEATURE_COLLECTION_SCHEMA}
+                for media in ("application/geo+json", "application/json")
+            },
+        }
+    },
 )
-def grid_import(request: HttpRequest, crs: str = "wgs84") -> Status[dict[str, int]]:
+def grid_import(request: HttpRequest, crs: CrsName = "wgs84") -> Status[dict[str, int]]:
     """Body: a GeoJSON FeatureCollection. On any bad feature nothing is written and the
     answer is 400 with `details.errors` = [{index, ref, code, message, field}, ...]."""
     try:
@@ -148,8 +162,11 @@ def grid_import(request: HttpRequest, crs: str = "wgs84") -> Status[dict[str, in
     response={200: GridFeature, 404: ErrorOut},
     summary="单个单元网格（GeoJSON Feature）",
 )
-def grid_detail(request: HttpRequest, code: str, crs: str = "wgs84") -> dict[str, Any]:
-    crs = crs_mod.parse_crs(crs)
+def grid_detail(
+    request: HttpRequest,
+    code: GridCode,  # type: ignore[valid-type]
+    crs: CrsName = "wgs84",
+) -> dict[str, Any]:
     return _feature(queries.grid_detail(acting_user(request), code), crs)
 
 
@@ -158,6 +175,9 @@ def grid_detail(request: HttpRequest, code: str, crs: str = "wgs84") -> dict[str
     response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="删除单元网格（管理员；被案卷或部件引用的网格不能删除：409 grid_in_use）",
 )
-def grid_delete(request: HttpRequest, code: str) -> Status[None]:
+def grid_delete(
+    request: HttpRequest,
+    code: GridCode,  # type: ignore[valid-type]
+) -> Status[None]:
     actions.delete_grid(acting_user(request), code)
     return Status(204, None)

@@ -53,6 +53,12 @@ _ALIASES = {
 }
 _ALIAS_TO_NAME = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
 
+
+def aliases() -> list[str]:
+    """Every name `parse_crs` accepts (lower case)."""
+    return list(_ALIAS_TO_NAME)
+
+
 # Krasovsky 1940 ellipsoid, as used by the GCJ-02 obfuscation.
 _KRASOVSKY_A = 6378245.0
 _KRASOVSKY_EE = 0.00669342162296594323

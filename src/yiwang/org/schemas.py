@@ -4,10 +4,16 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from yiwang.core.textinput import SafeText, model_max_length
+from yiwang.org.models import User
+
+# Long enough for any pass phrase; a megabyte would only cost the hasher's time.
+MAX_PASSWORD_LENGTH = 4096
+
 
 class TokenRequest(Schema):
-    username: str
-    password: str
+    username: SafeText(model_max_length(User, "username"))  # type: ignore[valid-type]
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
 
 
 class TokenResponse(Schema):

@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from yiwang.cases import deadlines
 from yiwang.catalog import queries as catalog_queries
@@ -42,4 +43,17 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "web/home.html",
         {"counts": counts, "calendar_warnings": warnings, "locked_count": locked},
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused form post: a page in the shell that says what to do, never Django's
+    English (or, with DEBUG, diagnostic) page; the API answers in its own shape."""
+    if request.path_info.startswith("/api/"):
+        from yiwang.web.edge import api_error
+
+        return api_error(403, "csrf_failed", _("CSRF 校验失败，请刷新页面后重试。"))
+    message = _("页面已过期或来源不可信（CSRF 校验失败）。请刷新页面后重新提交。")
+    return render(
+        request, "web/refused.html", {"title": _("提交未被接受"), "message": message}, status=403
     )

@@ -13,12 +13,20 @@ from django.utils import timezone
 
 from yiwang.cases import engine, numbers, routing
 from yiwang.cases.actions import photos as photo_actions
-from yiwang.cases.models import Case, CaseEvent, CaseStageRecord, Source, Urgency
+from yiwang.cases.models import (
+    DESCRIPTION_MAX_LENGTH,
+    Case,
+    CaseEvent,
+    CaseStageRecord,
+    Source,
+    Urgency,
+)
 from yiwang.cases.workflow import INITIAL_STAGE, INITIAL_STATE, TRANSITIONS
 from yiwang.catalog.models import Component, ObjectType
 from yiwang.core import generations
 from yiwang.core.errors import ActionError, InvalidInput, PermissionDenied
 from yiwang.core.scope import path_in_scope
+from yiwang.core.textinput import model_max_length, text_problem
 from yiwang.geo import crs as geo_crs
 from yiwang.geo.locate import Located, locate_many
 from yiwang.geo.models import UnitGrid
@@ -82,10 +90,7 @@ def _validate(
     title = report.title.strip()
     if not title:
         raise InvalidInput("required", "请填写标题。", "title")
-    if len(title) > 200:
-        raise InvalidInput("too_long", "标题不能超过 200 字。", "title")
-    if len(report.description) > 5000:
-        raise InvalidInput("too_long", "问题描述不能超过 5000 字。", "description")
+    _check_texts(report)
     phone = report.contact_phone.strip()
     if phone and not phone.replace("-", "").isdigit():
         raise InvalidInput("bad_phone", "联系电话只能包含数字和“-”。", "contact_phone")
@@ -95,6 +100,29 @@ def _validate(
         raise InvalidInput("bad_coordinates", "经纬度超出范围。", "lon")
     lon, lat = geo_crs.to_wgs84(report.lon, report.lat, geo_crs.parse_crs(report.crs))
     return obj_type, lon, lat
+
+
+# Every free-text field of a report, its limit and whether it may span lines: whatever
+# channel a report comes by (form, API, import), what is stored is printable and fits.
+_TEXT_FIELDS = (
+    ("title", model_max_length(Case, "title"), False),
+    ("description", DESCRIPTION_MAX_LENGTH, True),
+    ("address", model_max_length(Case, "address"), False),
+    ("contact_name", model_max_length(Case, "contact_name"), False),
+    ("contact_phone", model_max_length(Case, "contact_phone"), False),
+    ("component_ident", model_max_length(Component, "ident"), False),
+)
+
+
+def _check_texts(report: Report) -> None:
+    for name, limit, multiline in _TEXT_FIELDS:
+        value = getattr(report, name)
+        label = getattr(Case._meta.get_field(name.removesuffix("_ident")), "verbose_name", name)
+        problem = text_problem(value, multiline=multiline)
+        if problem is not None:
+            raise InvalidInput(problem[0], f"{label}{problem[1]}", name)
+        if len(value.strip()) > limit:
+            raise InvalidInput("too_long", f"{label}不能超过 {limit} 字。", name)
 
 
 def report_cases(actor: User, reports: list[Report], *, now: datetime | None = None) -> list[Case]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,6 +13,7 @@ from yiwang.catalog.actions.component_checks import (
     REQUIRED_COLUMNS,
     cell_text,
 )
+from yiwang.core import jsoninput
 from yiwang.core.errors import InvalidInput
 from yiwang.core.importing import ErrorCollector
 
@@ -64,12 +64,7 @@ def csv_records(text: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def geojson_records(text: str, errors: ErrorCollector) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            "invalid_json", f"GeoJSON 解析失败：{exc.msg}（第 {exc.lineno} 行）。", "file"
-        ) from None
+    doc = jsoninput.loads(text, field="file", code="invalid_json")
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise InvalidInput("invalid_geojson", "GeoJSON 应为 FeatureCollection。", "file")
     features = doc.get("features")

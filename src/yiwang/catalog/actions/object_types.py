@@ -60,7 +60,9 @@ def create_local_type(
         sibling = ObjectType.objects.filter(kind=kind, major_code=major_code).first()
         if sibling is None:
             raise InvalidInput(
-                "required", f"大类 {major_code} 尚不存在，请填写大类名称。", "major_name"
+                "major_name_required",
+                f"大类 {major_code} 尚不存在，请填写大类名称。",
+                "major_name",
             )
         major_name = sibling.major_name
     object_type = ObjectType.objects.create(
