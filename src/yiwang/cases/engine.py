@@ -6,12 +6,17 @@ the case, the named guards pass and the inputs are valid. Only then does it chan
 the case, move the stage clock, and write the timeline row — all in one
 transaction, with the version bumped by a conditional UPDATE so that of two
 concurrent moves exactly one wins.
+
+Several moves of one case (an intake channel replaying a case's history, the demo) go
+through `moving`: each move is checked and applied exactly as a single one, in memory,
+and the case, its stage records and its timeline rows are written once at the end.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -38,6 +43,7 @@ class Context:
     inputs: dict[str, Any]
     now: datetime
     event_data: dict[str, Any]
+    stages: StageBook | None = None
 
 
 # ---- guards: preconditions beyond role and state -------------------------------------------
@@ -127,7 +133,8 @@ def _store_extension_request(ctx: Context) -> None:
 def _extend_deadline(ctx: Context) -> None:
     request = ctx.case.pending_request
     limit = deadlines.Limit(Decimal(request["amount"]), request["unit"])
-    record = _open_record(ctx.case)
+    stages = _stages(ctx)
+    record = stages.open()
     base = ctx.case.stage_due_at or ctx.now
     new_due = deadlines.due_at(base, limit)
     ctx.event_data.update(old_due=base.isoformat(), new_due=new_due.isoformat())
@@ -136,7 +143,7 @@ def _extend_deadline(ctx: Context) -> None:
         ctx.case.handle_due_at = new_due
     if record is not None:
         record.due_at = new_due
-        record.save(update_fields=["due_at"])
+        stages.changed(record)
     ctx.case.pending_request = {}
 
 
@@ -179,6 +186,77 @@ def _open_record(case: Case) -> CaseStageRecord | None:
     return case.stages.filter(finished_at__isnull=True).order_by("-started_at", "-id").first()
 
 
+_RECORD_FIELDS = [
+    "paused_at",
+    "suspended_seconds",
+    "suspended_clock_seconds",
+    "due_at",
+    "finished_at",
+]
+
+
+class StageBook:
+    """The stage records that the moves of one case touch, kept in memory and written once.
+
+    The stored open record is read only when a move needs it (pause, resume, extension);
+    a stage change closes it with a blind UPDATE instead, as the single move always did.
+    """
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self._stored: CaseStageRecord | None = None
+        self._read = False
+        self._dirty = False
+        self._close_stored_at: datetime | None = None
+        self.new: list[CaseStageRecord] = []
+
+    def open(self) -> CaseStageRecord | None:
+        if self.new:
+            last = self.new[-1]
+            return last if last.finished_at is None else None
+        if self._close_stored_at is not None:
+            return None
+        if not self._read:
+            self._stored, self._read = _open_record(self.case), True
+        if self._stored is None or self._stored.finished_at is not None:
+            return None
+        return self._stored
+
+    def changed(self, record: CaseStageRecord) -> None:
+        if record is self._stored:
+            self._dirty = True
+
+    def close(self, now: datetime) -> None:
+        for record in self.new:
+            if record.finished_at is None:
+                record.finished_at = now
+        if self._read:
+            if self._stored is not None and self._stored.finished_at is None:
+                self._stored.finished_at = now
+                self._dirty = True
+        elif self._close_stored_at is None:
+            self._close_stored_at = now
+
+    def start(self, record: CaseStageRecord) -> None:
+        self.new.append(record)
+
+    def save(self) -> None:
+        if self._close_stored_at is not None:
+            CaseStageRecord.objects.filter(case_id=self.case.pk, finished_at__isnull=True).update(
+                finished_at=self._close_stored_at
+            )
+        if self._dirty and self._stored is not None:
+            self._stored.save(update_fields=_RECORD_FIELDS)
+        if self.new:
+            CaseStageRecord.objects.bulk_create(self.new)
+
+
+def _stages(ctx: Context) -> StageBook:
+    if ctx.stages is None:
+        ctx.stages = StageBook(ctx.case)
+    return ctx.stages
+
+
 def start_stage(case: Case, stage: str, now: datetime) -> CaseStageRecord:
     limit = deadlines.limit_for(case.type, case.urgency, stage)
     due = deadlines.due_at(now, limit)
@@ -202,25 +280,23 @@ def _move_clock(ctx: Context) -> None:
     t, case, now = ctx.transition, ctx.case, ctx.now
     if t.clock is Clock.KEEP:
         return
+    stages = _stages(ctx)
     if t.clock in (Clock.STOP, Clock.START):
-        # The hot path: close the running stretch without reading it first.
-        CaseStageRecord.objects.filter(case_id=case.pk, finished_at__isnull=True).update(
-            finished_at=now
-        )
+        stages.close(now)
         if t.clock is Clock.STOP:
             case.stage, case.stage_due_at, case.stage_unit = "", None, ""
             return
         assert t.stage is not None
-        start_stage(case, t.stage, now).save()
+        stages.start(start_stage(case, t.stage, now))
         return
-    record = _open_record(case)
+    record = stages.open()
     if t.clock is Clock.PAUSE:
         if record is not None and case.stage_due_at is not None:
             case.stage_remaining_seconds = deadlines.remaining_seconds(
                 now, case.stage_due_at, record.limit_unit
             )
             record.paused_at = now
-            record.save(update_fields=["paused_at"])
+            stages.changed(record)
         case.stage_due_at = None
         return
     if t.clock is Clock.RESUME:
@@ -234,14 +310,7 @@ def _move_clock(ctx: Context) -> None:
             )
             record.paused_at = None
             record.due_at = new_due
-            record.save(
-                update_fields=[
-                    "paused_at",
-                    "suspended_seconds",
-                    "suspended_clock_seconds",
-                    "due_at",
-                ]
-            )
+            stages.changed(record)
             case.stage_due_at = new_due
             case.stage_suspended_seconds = record.suspended_clock_seconds
             if case.stage == Stage.HANDLE:
@@ -350,6 +419,13 @@ def apply_transition(
     inputs: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Case:
+    _check_request(name, version)
+    with moving(number) as moves:
+        case = moves.apply(actor, name, version=version, inputs=inputs, now=now)
+    return case
+
+
+def _check_request(name: str, version: int | None) -> Transition:
     t = TRANSITIONS.get(name)
     if t is None:
         raise NotFound("unknown_transition", f"未知的操作：{name}", "name")
@@ -357,17 +433,57 @@ def apply_transition(
         raise InvalidInput(
             "required", "请提供案卷版本号（version），以防覆盖他人的修改。", "version"
         )
-    now = now or timezone.now()
+    return t
+
+
+@contextmanager
+def moving(number: str) -> Iterator[Moves]:
+    """One transaction for the moves of case `number`; they are written when the block ends.
+
+    A refused move raises out of the block and nothing of the block is written.
+    """
     with transaction.atomic():
+        moves = Moves(number)
+        yield moves
+        moves.save()
+
+
+class Moves:
+    """The moves of one case inside `moving`: applied in memory, written by `save`."""
+
+    def __init__(self, number: str) -> None:
+        self.number = number
         # Only the type is joined (guards and time limits read it); of=("self",) keeps the
         # lock on the case row alone.
-        case = (
+        self.case = (
             Case.objects.select_for_update(of=("self",))
             .select_related("type")
             .filter(number=number)
             .order_by()
             .first()
         )
+        self._reset()
+
+    def _reset(self) -> None:
+        case = self.case
+        self._before = _snapshot(case) if case is not None else {}
+        self._stored_version = case.version if case is not None else 0
+        self._stages = StageBook(case) if case is not None else None
+        self._events: list[CaseEvent] = []
+
+    def apply(
+        self,
+        actor: User,
+        name: str,
+        *,
+        version: int | None,
+        inputs: dict[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> Case:
+        """Check and apply one move (exactly as `apply_transition` does) to the case in memory."""
+        t = _check_request(name, version)
+        now = now or timezone.now()
+        case, number = self.case, self.number
         if case is None or not path_in_scope(actor, case.division_path):
             raise NotFound(
                 "case_not_found", f"案卷 {number} 不存在或不在您的管辖范围内。", "number"
@@ -387,8 +503,7 @@ def apply_transition(
             if code == "bad_state":
                 raise Conflict(code, message, None)
             raise error(code, message, None)
-        ctx = Context(actor, case, t, _clean_inputs(t, inputs or {}), now, {})
-        before = _snapshot(case)
+        ctx = Context(actor, case, t, _clean_inputs(t, inputs or {}), now, {}, self._stages)
         from_state = case.state
         for effect in t.effects:
             EFFECTS[effect](ctx)
@@ -401,25 +516,37 @@ def apply_transition(
             if t.saves_previous:
                 case.resume_state = from_state
             case.state = t.target
-        # One conditional UPDATE of what changed plus the version: if another transaction
-        # slipped past the row lock (SQLite without one), only one of two matches.
-        case.version = version + 1
+        case.version += 1
         case.updated_at = timezone.now()
-        changes = {k: v for k, v in _snapshot(case).items() if before.get(k) != v}
-        updated = Case.objects.filter(pk=case.pk, version=version).update(**changes)
+        self._events.append(
+            CaseEvent(
+                case=case,
+                at=now,
+                actor=actor,
+                transition=t.name,
+                from_state=from_state,
+                to_state=case.state,
+                note=ctx.inputs.get("note", "") or "",
+                data=ctx.event_data,
+                version=case.version,
+            )
+        )
+        return case
+
+    def save(self) -> None:
+        """Write what the moves changed: one conditional UPDATE of the case (of two
+        concurrent writers, including on SQLite without a row lock, only one matches), its
+        stage records and its timeline rows."""
+        case = self.case
+        if case is None or not self._events:
+            return
+        assert self._stages is not None
+        self._stages.save()
+        changes = {k: v for k, v in _snapshot(case).items() if self._before.get(k) != v}
+        updated = Case.objects.filter(pk=case.pk, version=self._stored_version).update(**changes)
         if updated != 1:
             raise Conflict(
-                "stale_version", f"案卷 {number} 已被他人修改，请刷新后重试。", "version"
+                "stale_version", f"案卷 {self.number} 已被他人修改，请刷新后重试。", "version"
             )
-        CaseEvent.objects.create(
-            case=case,
-            at=now,
-            actor=actor,
-            transition=t.name,
-            from_state=from_state,
-            to_state=case.state,
-            note=ctx.inputs.get("note", "") or "",
-            data=ctx.event_data,
-            version=case.version,
-        )
-    return case
+        CaseEvent.objects.bulk_create(self._events)
+        self._reset()

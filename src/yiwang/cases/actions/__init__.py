@@ -5,6 +5,12 @@
 - `reference`: time limits, routing rules, holiday calendar, work periods
 """
 
-from yiwang.cases.actions.reporting import Report, report_case, report_cases, transition
+from yiwang.cases.actions.reporting import (
+    Report,
+    moving,
+    report_case,
+    report_cases,
+    transition,
+)
 
-__all__ = ["Report", "report_case", "report_cases", "transition"]
+__all__ = ["Report", "moving", "report_case", "report_cases", "transition"]
