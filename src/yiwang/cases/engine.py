@@ -437,13 +437,16 @@ def _check_request(name: str, version: int | None) -> Transition:
 
 
 @contextmanager
-def moving(number: str) -> Iterator[Moves]:
-    """One transaction for the moves of case `number`; they are written when the block ends.
+def moving(case: str | Case) -> Iterator[Moves]:
+    """One transaction for the moves of a case; they are written when the block ends.
 
-    A refused move raises out of the block and nothing of the block is written.
+    `case` is the case number, or a Case just read or returned by an action and not
+    changed since: then only its version is read (locking the row) and, if it moved on,
+    the case is read afresh. A refused move raises out of the block and nothing of the
+    block is written.
     """
     with transaction.atomic():
-        moves = Moves(number)
+        moves = Moves(case)
         yield moves
         moves.save()
 
@@ -451,18 +454,32 @@ def moving(number: str) -> Iterator[Moves]:
 class Moves:
     """The moves of one case inside `moving`: applied in memory, written by `save`."""
 
-    def __init__(self, number: str) -> None:
-        self.number = number
+    def __init__(self, case: str | Case) -> None:
+        if isinstance(case, Case):
+            self.number = case.number
+            stored = list(
+                Case.objects.select_for_update()
+                .filter(pk=case.pk)
+                .values_list("version", flat=True)
+            )
+            in_hand = stored == [case.version] and Case.type.is_cached(case)
+            self.case = case if in_hand else self._read(self.number)
+        else:
+            self.number = case
+            self.case = self._read(case)
+        self._reset()
+
+    @staticmethod
+    def _read(number: str) -> Case | None:
         # Only the type is joined (guards and time limits read it); of=("self",) keeps the
         # lock on the case row alone.
-        self.case = (
+        return (
             Case.objects.select_for_update(of=("self",))
             .select_related("type")
             .filter(number=number)
             .order_by()
             .first()
         )
-        self._reset()
 
     def _reset(self) -> None:
         case = self.case

@@ -614,7 +614,7 @@ def _play(plans: list[Plan], now: datetime, progress: Progress) -> int:
         for plan, case in zip(batch, cases, strict=True):
             # A case's history is played as one unit of work: every move checked and
             # applied by the engine, the rows written once.
-            with case_actions.moving(case.number) as moves:
+            with case_actions.moving(case) as moves:
                 at = plan.reported_at
                 for step in plan.steps:
                     at = clock.next(case, step.name, at)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import IO
 
 from yiwang.core.progress import Progress
-from yiwang.demo import cases, city
+from yiwang.demo import cases, city, passwords
 
 COMPONENT_CHUNK = 100
 
@@ -18,12 +18,15 @@ COMPONENT_CHUNK = 100
 def build(stream: IO[str] | None = None) -> dict[str, int]:
     """Create what is missing of the demo city; returns how many grids, components and
     cases were created (all 0 when it is loaded already)."""
-    admin = city.ensure_admin()
-    with Progress("区划、部门与人员", city.organisation_size(), unit="项", stream=stream) as bar:
-        city.ensure_organisation(admin, advance=bar.advance)
-    with Progress("单元网格", len(city.lattice()), unit="个", stream=stream) as bar:
-        grids = city.ensure_grids(admin, advance=bar.advance)
-    with Progress("部件", city.COMPONENT_COUNT, unit="个", stream=stream) as bar:
-        components = city.ensure_components(admin, advance=bar.advance, chunk=COMPONENT_CHUNK)
-    created = cases.build_cases(admin, stream=stream)
+    with passwords.quick_hashes():
+        admin = city.ensure_admin()
+        with Progress(
+            "区划、部门与人员", city.organisation_size(), unit="项", stream=stream
+        ) as bar:
+            city.ensure_organisation(admin, advance=bar.advance)
+        with Progress("单元网格", len(city.lattice()), unit="个", stream=stream) as bar:
+            grids = city.ensure_grids(admin, advance=bar.advance)
+        with Progress("部件", city.COMPONENT_COUNT, unit="个", stream=stream) as bar:
+            components = city.ensure_components(admin, advance=bar.advance, chunk=COMPONENT_CHUNK)
+        created = cases.build_cases(admin, stream=stream)
     return {"grids": grids, "components": components, "cases": created}

@@ -236,15 +236,16 @@ def report_case(actor: User, *, now: datetime | None = None, **fields: Any) -> C
     return report_cases(actor, [report], now=now)[0]
 
 
-def moving(number: str) -> AbstractContextManager[engine.Moves]:
+def moving(case: str | Case) -> AbstractContextManager[engine.Moves]:
     """Several moves of one case in one transaction: ``with moving(n) as m: m.apply(...)``.
 
     Each move is checked and applied as `transition` would (scope, version, state, role,
     holder, guards, inputs, effects, stage clock, timeline row); the case, its stage records
     and its timeline are written together when the block ends, which makes replaying a
     case's history (imports, the demo) several times faster than one transaction per move.
+    `case` is a case number, or a Case just returned by an action (see `engine.moving`).
     """
-    return engine.moving(number)
+    return engine.moving(case)
 
 
 def transition(
