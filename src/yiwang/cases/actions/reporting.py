@@ -203,13 +203,9 @@ def _grids_and_divisions(
     located: list[Located | None],
 ) -> dict[int, tuple[UnitGrid, Division, Division]]:
     ids = {spot.grid_id for spot in located if spot is not None}
-    grids = {g.pk: g for g in UnitGrid.objects.filter(pk__in=ids).select_related("community")}
-    street_ids = {g.community.parent_id for g in grids.values()}
-    streets = Division.objects.in_bulk(street_ids)
-    return {
-        pk: (g, g.community, streets[g.community.parent_id])  # type: ignore[index]
-        for pk, g in grids.items()
-    }
+    # One query: the grid, its community and the community's street.
+    grids = UnitGrid.objects.filter(pk__in=ids).select_related("community__parent")
+    return {g.pk: (g, g.community, g.community.parent) for g in grids}  # type: ignore[misc]
 
 
 def _components(reports: list[Report]) -> dict[str, Component]:
