@@ -15,6 +15,7 @@ from django.test import Client
 from yiwang.cases.views.worklists import countdown_text
 from yiwang.core.workcalendar import SHANGHAI, Light, WorkCalendar, traffic_light
 
+
 @pytest.fixture
 def loop(city: City) -> Loop:
     return Loop(city)
