@@ -79,3 +79,15 @@ def test_the_handlers_worklist_shows_working_time_left(
     # The browser does not re-tick it on the wall clock.
     assert "data-due" not in attributes
     assert timedelta(0) < case.stage_due_at - case.stage_started_at  # type: ignore[operator]
+
+
+@pytest.mark.django_db
+def test_the_case_page_shows_the_same_working_time_countdown(
+    client: Client, city: City, loop: Loop
+) -> None:
+    case = loop.drive("dispatched")
+    client.force_login(city.users["handler"])
+    html = client.get(f"/cases/{case.number}/").content.decode()
+    countdown = re.search(r'<span class="countdown[^"]*">([^<]*)<', html)
+    assert countdown is not None
+    assert re.fullmatch(r"剩余 (\d+ 工作日( \d+(\.\d)? 工作时)?|\d+(\.\d)? 工作时)", countdown[1])
