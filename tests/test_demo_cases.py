@@ -99,7 +99,16 @@ def test_demo_loads_cases_in_every_state_and_twice_is_once(capsys: Any) -> None:
         assert validate_grid_code(code, community) == code
     assert first["components"] == 1000
     assert Component.objects.values("type").distinct().count() >= 20
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
+    # Progress of every phase on stderr, as plain lines here (not a terminal), ending complete.
+    progress = captured.err.splitlines()
+    assert "\r" not in captured.err
+    for phase, total in (("区划、部门与人员", 28), ("单元网格", 306), ("部件", 1000)):
+        assert any(line.startswith(f"{phase}: 100% {total}/{total}") for line in progress), phase
+    played = [line for line in progress if line.startswith("案卷（按流程办理）:")]
+    assert played[0].startswith(f"案卷（按流程办理）:   0% 0/{first['cases']}")
+    assert played[-1].startswith(f"案卷（按流程办理）: 100% {first['cases']}/{first['cases']}")
     for username in ("inspector", "operator", "shiftlead", "dispatcher", "handler", "leader",
                      "admin"):  # fmt: skip
         assert username in printed

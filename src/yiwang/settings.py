@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.cases",
     "yiwang.web",
+    # The demo city loader (`yiwang load_demo`); it may import every app, no app imports it.
+    "yiwang.demo",
 ]
 
 MIDDLEWARE = [

@@ -134,7 +134,7 @@ def test_an_overdue_case_is_red_with_an_overdue_countdown(
     assert numbers(html) == [case.number, fresh.number]
     overdue_row = html.split(f'data-number="{case.number}"', 1)[1].split("</tr>", 1)[0]
     assert 'class="light light-red">超期<' in overdue_row
-    assert "已超期 " in overdue_row and "天" in overdue_row
+    assert "已超期 " in overdue_row and "工作日" in overdue_row
     fresh_row = html.split(f'data-number="{fresh.number}"', 1)[1].split("</tr>", 1)[0]
     assert 'class="light light-green">正常<' in fresh_row
     assert "剩余 " in fresh_row

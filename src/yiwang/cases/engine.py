@@ -6,11 +6,17 @@ the case, the named guards pass and the inputs are valid. Only then does it chan
 the case, move the stage clock, and write the timeline row — all in one
 transaction, with the version bumped by a conditional UPDATE so that of two
 concurrent moves exactly one wins.
+
+Several moves of one case (an intake channel replaying a case's history, the demo) go
+through `moving`: each move is checked and applied exactly as a single one, in memory,
+and the case, its stage records and its timeline rows are written once at the end.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,7 +33,7 @@ from yiwang.cases.models import (
     Stage,
     TimeUnit,
 )
-from yiwang.cases.steps import Context, open_record
+from yiwang.cases.steps import Context, StageBook, stages_of
 from yiwang.cases.workflow import PREVIOUS, TRANSITIONS, Clock, Holder, Input, Transition
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.schemas import MAX_DB_INT
@@ -63,25 +69,23 @@ def _move_clock(ctx: Context) -> None:
     t, case, now = ctx.transition, ctx.case, ctx.now
     if t.clock is Clock.KEEP:
         return
+    stages = stages_of(ctx)
     if t.clock in (Clock.STOP, Clock.START):
-        # The hot path: close the running stretch without reading it first.
-        CaseStageRecord.objects.filter(case_id=case.pk, finished_at__isnull=True).update(
-            finished_at=now
-        )
+        stages.close(now)
         if t.clock is Clock.STOP:
             case.stage, case.stage_due_at, case.stage_unit = "", None, ""
             return
         assert t.stage is not None
-        start_stage(case, t.stage, now).save()
+        stages.start(start_stage(case, t.stage, now))
         return
-    record = open_record(case)
+    record = stages.open()
     if t.clock is Clock.PAUSE:
         if record is not None and case.stage_due_at is not None:
             case.stage_remaining_seconds = deadlines.remaining_seconds(
                 now, case.stage_due_at, record.limit_unit
             )
             record.paused_at = now
-            record.save(update_fields=["paused_at"])
+            stages.changed(record)
         case.stage_due_at = None
         return
     if t.clock is Clock.RESUME:
@@ -95,14 +99,7 @@ def _move_clock(ctx: Context) -> None:
             )
             record.paused_at = None
             record.due_at = new_due
-            record.save(
-                update_fields=[
-                    "paused_at",
-                    "suspended_seconds",
-                    "suspended_clock_seconds",
-                    "due_at",
-                ]
-            )
+            stages.changed(record)
             case.stage_due_at = new_due
             case.stage_suspended_seconds = record.suspended_clock_seconds
             if case.stage == Stage.HANDLE:
@@ -225,6 +222,13 @@ def apply_transition(
     inputs: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Case:
+    _check_request(name, version)
+    with moving(number) as moves:
+        case = moves.apply(actor, name, version=version, inputs=inputs, now=now)
+    return case
+
+
+def _check_request(name: str, version: int | None) -> Transition:
     t = TRANSITIONS.get(name)
     if t is None:
         raise NotFound("unknown_transition", f"未知的操作：{name}", "name")
@@ -232,17 +236,74 @@ def apply_transition(
         raise InvalidInput(
             "required", "请提供案卷版本号（version），以防覆盖他人的修改。", "version"
         )
-    now = now or timezone.now()
+    return t
+
+
+@contextmanager
+def moving(case: str | Case) -> Iterator[Moves]:
+    """One transaction for the moves of a case; they are written when the block ends.
+
+    `case` is the case number, or a Case just read or returned by an action and not
+    changed since: then only its version is read (locking the row) and, if it moved on,
+    the case is read afresh. A refused move raises out of the block and nothing of the
+    block is written.
+    """
     with transaction.atomic():
+        moves = Moves(case)
+        yield moves
+        moves.save()
+
+
+class Moves:
+    """The moves of one case inside `moving`: applied in memory, written by `save`."""
+
+    def __init__(self, case: str | Case) -> None:
+        if isinstance(case, Case):
+            self.number = case.number
+            stored = list(
+                Case.objects.select_for_update()
+                .filter(pk=case.pk)
+                .values_list("version", flat=True)
+            )
+            in_hand = stored == [case.version] and Case.type.is_cached(case)
+            self.case = case if in_hand else self._read(self.number)
+        else:
+            self.number = case
+            self.case = self._read(case)
+        self._reset()
+
+    @staticmethod
+    def _read(number: str) -> Case | None:
         # Only the type is joined (guards and time limits read it); of=("self",) keeps the
         # lock on the case row alone.
-        case = (
+        return (
             Case.objects.select_for_update(of=("self",))
             .select_related("type")
             .filter(number=number)
             .order_by()
             .first()
         )
+
+    def _reset(self) -> None:
+        case = self.case
+        self._before = _snapshot(case) if case is not None else {}
+        self._stored_version = case.version if case is not None else 0
+        self._stages = StageBook(case) if case is not None else None
+        self._events: list[CaseEvent] = []
+
+    def apply(
+        self,
+        actor: User,
+        name: str,
+        *,
+        version: int | None,
+        inputs: dict[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> Case:
+        """Check and apply one move (exactly as `apply_transition` does) to the case in memory."""
+        t = _check_request(name, version)
+        now = now or timezone.now()
+        case, number = self.case, self.number
         if case is None or not path_in_scope(actor, case.division_path):
             raise NotFound(
                 "case_not_found", f"案卷 {number} 不存在或不在您的管辖范围内。", "number"
@@ -262,8 +323,7 @@ def apply_transition(
             if code == "bad_state":
                 raise Conflict(code, message, None)
             raise error(code, message, None)
-        ctx = Context(actor, case, t, _clean_inputs(t, inputs or {}), now, {})
-        before = _snapshot(case)
+        ctx = Context(actor, case, t, _clean_inputs(t, inputs or {}), now, {}, self._stages)
         from_state = case.state
         for effect in t.effects:
             effect(ctx)
@@ -276,25 +336,37 @@ def apply_transition(
             if t.saves_previous:
                 case.resume_state = from_state
             case.state = t.target
-        # One conditional UPDATE of what changed plus the version: if another transaction
-        # slipped past the row lock (SQLite without one), only one of two matches.
-        case.version = version + 1
+        case.version += 1
         case.updated_at = timezone.now()
-        changes = {k: v for k, v in _snapshot(case).items() if before.get(k) != v}
-        updated = Case.objects.filter(pk=case.pk, version=version).update(**changes)
+        self._events.append(
+            CaseEvent(
+                case=case,
+                at=now,
+                actor=actor,
+                transition=t.name,
+                from_state=from_state,
+                to_state=case.state,
+                note=ctx.inputs.get("note", "") or "",
+                data=ctx.event_data,
+                version=case.version,
+            )
+        )
+        return case
+
+    def save(self) -> None:
+        """Write what the moves changed: one conditional UPDATE of the case (of two
+        concurrent writers, including on SQLite without a row lock, only one matches), its
+        stage records and its timeline rows."""
+        case = self.case
+        if case is None or not self._events:
+            return
+        assert self._stages is not None
+        self._stages.save()
+        changes = {k: v for k, v in _snapshot(case).items() if self._before.get(k) != v}
+        updated = Case.objects.filter(pk=case.pk, version=self._stored_version).update(**changes)
         if updated != 1:
             raise Conflict(
-                "stale_version", f"案卷 {number} 已被他人修改，请刷新后重试。", "version"
+                "stale_version", f"案卷 {self.number} 已被他人修改，请刷新后重试。", "version"
             )
-        CaseEvent.objects.create(
-            case=case,
-            at=now,
-            actor=actor,
-            transition=t.name,
-            from_state=from_state,
-            to_state=case.state,
-            note=ctx.inputs.get("note", "") or "",
-            data=ctx.event_data,
-            version=case.version,
-        )
-    return case
+        CaseEvent.objects.bulk_create(self._events)
+        self._reset()

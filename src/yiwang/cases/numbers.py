@@ -20,10 +20,14 @@ KIND_LETTER = {"component": "B", "matter": "S"}  # 部件 / 事件
 def reserve(now: datetime, count: int = 1) -> tuple[str, int]:
     """Reserve `count` consecutive numbers for the local day of `now`; returns (day, first)."""
     day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
-    CaseSequence.objects.get_or_create(day=day)
-    seq = CaseSequence.objects.select_for_update().get(day=day)
-    CaseSequence.objects.filter(day=day).update(value=F("value") + count)
-    return day, seq.value + 1
+    counter = CaseSequence.objects.filter(day=day)
+    # The UPDATE takes the row lock first (concurrent reporters queue behind it), so the
+    # value read after it is this transaction's own; only a day's first report creates the row.
+    if not counter.update(value=F("value") + count):
+        CaseSequence.objects.get_or_create(day=day)
+        counter.update(value=F("value") + count)
+    last = counter.values_list("value", flat=True).get()
+    return day, last - count + 1
 
 
 def format_number(kind: str, type_code: str, day: str, sequence: int) -> str:

@@ -32,6 +32,8 @@ class Context:
     inputs: dict[str, Any]
     now: datetime
     event_data: dict[str, Any]
+    # The stage records this case's moves touch, written once by the engine.
+    stages: StageBook | None = None
 
 
 Guard = Callable[[Context], str | None]  # why the move may not be made now, or None
@@ -41,6 +43,77 @@ Effect = Callable[[Context], None]
 def open_record(case: Case) -> CaseStageRecord | None:
     """The stage record whose clock runs (or is paused) now."""
     return case.stages.filter(finished_at__isnull=True).order_by("-started_at", "-id").first()
+
+
+_RECORD_FIELDS = [
+    "paused_at",
+    "suspended_seconds",
+    "suspended_clock_seconds",
+    "due_at",
+    "finished_at",
+]
+
+
+class StageBook:
+    """The stage records that the moves of one case touch, kept in memory and written once.
+
+    The stored open record is read only when a move needs it (pause, resume, extension);
+    a stage change closes it with a blind UPDATE instead, as the single move always did.
+    """
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self._stored: CaseStageRecord | None = None
+        self._read = False
+        self._dirty = False
+        self._close_stored_at: datetime | None = None
+        self.new: list[CaseStageRecord] = []
+
+    def open(self) -> CaseStageRecord | None:
+        if self.new:
+            last = self.new[-1]
+            return last if last.finished_at is None else None
+        if self._close_stored_at is not None:
+            return None
+        if not self._read:
+            self._stored, self._read = open_record(self.case), True
+        if self._stored is None or self._stored.finished_at is not None:
+            return None
+        return self._stored
+
+    def changed(self, record: CaseStageRecord) -> None:
+        if record is self._stored:
+            self._dirty = True
+
+    def close(self, now: datetime) -> None:
+        for record in self.new:
+            if record.finished_at is None:
+                record.finished_at = now
+        if self._read:
+            if self._stored is not None and self._stored.finished_at is None:
+                self._stored.finished_at = now
+                self._dirty = True
+        elif self._close_stored_at is None:
+            self._close_stored_at = now
+
+    def start(self, record: CaseStageRecord) -> None:
+        self.new.append(record)
+
+    def save(self) -> None:
+        if self._close_stored_at is not None:
+            CaseStageRecord.objects.filter(case_id=self.case.pk, finished_at__isnull=True).update(
+                finished_at=self._close_stored_at
+            )
+        if self._dirty and self._stored is not None:
+            self._stored.save(update_fields=_RECORD_FIELDS)
+        if self.new:
+            CaseStageRecord.objects.bulk_create(self.new)
+
+
+def stages_of(ctx: Context) -> StageBook:
+    if ctx.stages is None:
+        ctx.stages = StageBook(ctx.case)
+    return ctx.stages
 
 
 # ---- guards: preconditions beyond role and state -------------------------------------------
@@ -123,7 +196,8 @@ def store_extension_request(ctx: Context) -> None:
 def extend_deadline(ctx: Context) -> None:
     request = ctx.case.pending_request
     limit = deadlines.Limit(Decimal(request["amount"]), request["unit"])
-    record = open_record(ctx.case)
+    stages = stages_of(ctx)
+    record = stages.open()
     base = ctx.case.stage_due_at or ctx.now
     new_due = deadlines.due_at(base, limit)
     ctx.event_data.update(old_due=base.isoformat(), new_due=new_due.isoformat())
@@ -132,7 +206,7 @@ def extend_deadline(ctx: Context) -> None:
         ctx.case.handle_due_at = new_due
     if record is not None:
         record.due_at = new_due
-        record.save(update_fields=["due_at"])
+        stages.changed(record)
     ctx.case.pending_request = {}
 
 

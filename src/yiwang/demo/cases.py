@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -31,6 +31,7 @@ from yiwang.catalog import actions as catalog_actions
 from yiwang.catalog.models import Component, ObjectType
 from yiwang.core import audit, generations
 from yiwang.core.models import AuditEntry
+from yiwang.core.progress import Progress
 from yiwang.core.workcalendar import WorkCalendar
 from yiwang.demo import city
 from yiwang.org import actions as org_actions
@@ -591,7 +592,7 @@ class _Clock:
         return max(at, prev + timedelta(minutes=self.rng.uniform(1, 5)))
 
 
-def _play(plans: list[Plan], now: datetime) -> int:
+def _play(plans: list[Plan], now: datetime, progress: Progress) -> int:
     rng = random.Random(SEED + 1)
     clock = _Clock(rng, deadlines.calendar())
     created = 0
@@ -611,19 +612,18 @@ def _play(plans: list[Plan], now: datetime) -> int:
         )
         created += len(cases)
         for plan, case in zip(batch, cases, strict=True):
-            at = plan.reported_at
-            for step in plan.steps:
-                at = clock.next(case, step.name, at)
-                if at > now:
-                    break
-                case = case_actions.transition(
-                    step.actor,
-                    case.number,
-                    step.name,
-                    version=case.version,
-                    inputs=step.inputs,
-                    now=at,
-                )
+            # A case's history is played as one unit of work: every move checked and
+            # applied by the engine, the rows written once.
+            with case_actions.moving(case) as moves:
+                at = plan.reported_at
+                for step in plan.steps:
+                    at = clock.next(case, step.name, at)
+                    if at > now:
+                        break
+                    case = moves.apply(
+                        step.actor, step.name, version=case.version, inputs=step.inputs, now=at
+                    )
+        progress.advance(len(batch))
         i = j
     return created
 
@@ -635,8 +635,13 @@ def demo_cases_exist() -> bool:
     return Case.objects.filter(reporter__username__in=reporters).exists()
 
 
-def build_cases(admin: User | None = None, *, now: datetime | None = None) -> int:
-    """Load the demo cases once; returns how many were created (0 when already there)."""
+def build_cases(
+    admin: User | None = None, *, now: datetime | None = None, stream: IO[str] | None = None
+) -> int:
+    """Load the demo cases once; returns how many were created (0 when already there).
+
+    Progress (cases played through the workflow) goes to `stream`, stderr by default.
+    """
     if demo_cases_exist():
         return 0
     admin = admin or city.ensure_admin()
@@ -645,7 +650,8 @@ def build_cases(admin: User | None = None, *, now: datetime | None = None) -> in
         people = ensure_people(admin)
         _configure_reference(admin, people)
         plans = plan_cases(people, now)
-        created = _play(plans, now)
+        with Progress("案卷（按流程办理）", len(plans), unit="件", stream=stream) as bar:
+            created = _play(plans, now, bar)
         audit.record(
             admin, MARKER, ("cases.case", "demo"), f"载入演示案卷 {created} 件", count=created
         )

@@ -6,7 +6,9 @@ import csv
 import io
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from yiwang.catalog import actions as catalog_actions
@@ -63,6 +65,12 @@ CELL_M = 100.0
 ROW_BANDS = [(0, 6), (6, 12), (12, 17)]  # rows of the 3 communities within a street
 COMPONENT_COUNT = 1000
 
+Advance = Callable[[int], None]
+
+
+def _ignore(_n: int) -> None:
+    return None
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -115,7 +123,12 @@ def ensure_admin() -> User:
     return admin
 
 
-def ensure_organisation(admin: User) -> None:
+def organisation_size() -> int:
+    """How many divisions, departments and staff `ensure_organisation` looks after."""
+    return sum(1 + len(c) for _, _, c in STREETS) + len(DEPARTMENTS) + len(STAFF)
+
+
+def ensure_organisation(admin: User, advance: Advance = _ignore) -> None:
     existing = set(
         Division.objects.filter(code__startswith=DISTRICT).values_list("code", flat=True)
     )
@@ -124,16 +137,19 @@ def ensure_organisation(admin: User) -> None:
             org_actions.create_division(
                 admin, code=street_code, name=street_name, level="street", parent_code=DISTRICT
             )
+        advance(1)
         for suffix, name in communities:
             code = f"{street_code}{suffix}"
             if code not in existing:
                 org_actions.create_division(
                     admin, code=code, name=name, level="community", parent_code=street_code
                 )
+            advance(1)
     have = set(Department.objects.values_list("division__code", "name"))
     for name, kind, division in DEPARTMENTS:
         if (division, name) not in have:
             org_actions.create_department(admin, name=name, kind=kind, division_code=division)
+        advance(1)
     departments = dict(Department.objects.values_list("name", "id"))
     users = set(User.objects.values_list("username", flat=True))
     for username, role, display, division, department in STAFF:
@@ -147,28 +163,34 @@ def ensure_organisation(admin: User) -> None:
                 display_name=display,
                 department_id=departments[department] if department else None,
             )
+        advance(1)
 
 
-def ensure_grids(admin: User) -> int:
+def ensure_grids(admin: User, advance: Advance = _ignore) -> int:
+    """Import the missing grids, one community per import."""
     existing = set(UnitGrid.objects.values_list("code", flat=True))
-    features = [
-        {
-            "type": "Feature",
-            "properties": {
-                "code": c.code,
-                "name": c.name,
-                "community": c.community_code,
-                "region_class": c.region_class,
-            },
-            "geometry": {"type": "Polygon", "coordinates": [c.ring]},
-        }
-        for c in lattice()
-        if c.code not in existing
-    ]
-    if not features:
-        return 0
-    geo_actions.import_grids(admin, {"type": "FeatureCollection", "features": features})
-    return len(features)
+    created = 0
+    for _community, group in groupby(lattice(), key=lambda c: c.community_code):
+        cells = list(group)
+        features = [
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": c.code,
+                    "name": c.name,
+                    "community": c.community_code,
+                    "region_class": c.region_class,
+                },
+                "geometry": {"type": "Polygon", "coordinates": [c.ring]},
+            }
+            for c in cells
+            if c.code not in existing
+        ]
+        if features:
+            geo_actions.import_grids(admin, {"type": "FeatureCollection", "features": features})
+            created += len(features)
+        advance(len(cells))
+    return created
 
 
 def _component_rows() -> list[dict[str, Any]]:
@@ -209,24 +231,20 @@ def _component_rows() -> list[dict[str, Any]]:
     return rows
 
 
-def ensure_components(admin: User) -> int:
+def ensure_components(admin: User, advance: Advance = _ignore, chunk: int = COMPONENT_COUNT) -> int:
+    """Import the missing components, `chunk` records per import."""
     rows = _component_rows()
     existing = set(Component.objects.values_list("ident", flat=True))
-    missing = [r for r in rows if r["ident"] not in existing]
-    if not missing:
-        return 0
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(missing[0].keys()))
-    writer.writeheader()
-    writer.writerows(missing)
-    catalog_actions.import_components(admin, buffer.getvalue(), fmt="csv")
-    return len(missing)
-
-
-def build() -> dict[str, int]:
-    from yiwang.demo.cases import build_cases  # cases.py builds on this module
-
-    admin = ensure_admin()
-    ensure_organisation(admin)
-    grids, components = ensure_grids(admin), ensure_components(admin)
-    return {"grids": grids, "components": components, "cases": build_cases(admin)}
+    created = 0
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        missing = [r for r in part if r["ident"] not in existing]
+        if missing:
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=list(missing[0].keys()))
+            writer.writeheader()
+            writer.writerows(missing)
+            catalog_actions.import_components(admin, buffer.getvalue(), fmt="csv")
+            created += len(missing)
+        advance(len(part))
+    return created

@@ -6,6 +6,12 @@
   table: `time_limits`, `routing_rules`, `work_calendar`)
 """
 
-from yiwang.cases.actions.reporting import Report, report_case, report_cases, transition
+from yiwang.cases.actions.reporting import (
+    Report,
+    moving,
+    report_case,
+    report_cases,
+    transition,
+)
 
-__all__ = ["Report", "report_case", "report_cases", "transition"]
+__all__ = ["Report", "moving", "report_case", "report_cases", "transition"]

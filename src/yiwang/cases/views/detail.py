@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from yiwang.cases import actions, deadlines, engine, queries
 from yiwang.cases.actions import photos as photo_actions
 from yiwang.cases.models import Case, CaseEvent, CasePhoto, CaseStageRecord, State, TimeUnit
+from yiwang.cases.views.worklists import countdown_text
 from yiwang.cases.workflow import TRANSITIONS, Input, Transition
 from yiwang.core.errors import ActionError, Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.workcalendar import Light, WorkCalendar
@@ -376,6 +377,9 @@ def _page(
     context = {
         "case": case,
         "light": light,
+        "countdown": countdown_text(case.stage_due_at, case.stage_unit, now, cal)
+        if case.stage_due_at is not None
+        else "",
         "contact_phone": queries.contact_phone_for(user, case),
         "pending": _pending_request(case),
         "events": _events(queries.timeline(user, case.number)),

@@ -61,6 +61,36 @@ def remaining_text(seconds: float) -> str:
     return (words["overdue"] if overdue else words["left"]) % {"amount": amount}
 
 
+def countdown_text(due: datetime, unit: str, now: datetime, cal: WorkCalendar) -> str:
+    """The countdown of a stage on the clock its light uses.
+
+    A limit in 小时 counts wall time (`remaining_text`); one in 工作时 / 工作日 counts working
+    time left on the calendar (holidays and 调休 included): "剩余 1 工作日 3.5 工作时".
+    Overdue exactly when the light is red (after the due moment); the amount is then the
+    working time since, which is 0 in the evening of the day it fell due.
+    """
+    if unit not in ("work_hours", "work_days"):
+        return remaining_text((due - now).total_seconds())
+    overdue = now > due
+    seconds = abs(cal.remaining(now, due, unit))  # type: ignore[arg-type]
+    words = countdown_formats()
+    return (words["overdue"] if overdue else words["left"]) % {
+        "amount": working_amount(seconds, cal.work_seconds_per_day)
+    }
+
+
+def working_amount(seconds: float, day_seconds: int) -> str:
+    """Working time as whole 工作日 and 工作时 to a tenth, rounded down (never overstated)."""
+    days, rest = divmod(int(seconds), day_seconds)
+    tenths = rest // 360
+    hours = f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+    if days and tenths:
+        return gettext("%(days)s 工作日 %(hours)s 工作时") % {"days": days, "hours": hours}
+    if days:
+        return gettext("%(days)s 工作日") % {"days": days}
+    return gettext("%(hours)s 工作时") % {"hours": hours}
+
+
 def countdown_formats() -> dict[str, str]:
     """The countdown wording in the active language; worklist.js gets the same formats."""
     return {
@@ -79,15 +109,19 @@ class Row:
     case: Case
     light: Light | None
     countdown: str
+    # Wall-clock countdowns tick in the browser (worklist.js); working-time ones need the
+    # holiday calendar and are refreshed with the list (every minute).
+    ticks: bool = False
 
 
 def _rows(cases: list[Case], now: datetime, cal: WorkCalendar, countdown: bool) -> list[Row]:
     rows = []
     for case in cases:
-        text = ""
+        text, ticks = "", False
         if countdown and case.stage_due_at is not None:
-            text = remaining_text((case.stage_due_at - now).total_seconds())
-        rows.append(Row(case, queries.light(case, now, cal=cal), text))
+            text = countdown_text(case.stage_due_at, case.stage_unit, now, cal)
+            ticks = case.stage_unit not in ("work_hours", "work_days")
+        rows.append(Row(case, queries.light(case, now, cal=cal), text, ticks))
     return rows
 
 
