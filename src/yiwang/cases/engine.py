@@ -20,8 +20,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from yiwang.cases import deadlines
-from yiwang.cases.models import Case, CaseEvent, CaseStageRecord, Stage, TimeUnit
+from yiwang.cases import deadlines, scope
+from yiwang.cases.models import (
+    Case,
+    CaseDepartment,
+    CaseEvent,
+    CaseStageRecord,
+    Stage,
+    TimeUnit,
+)
 from yiwang.cases.workflow import PREVIOUS, TRANSITIONS, Clock, Holder, Input, Transition
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.scope import path_in_scope
@@ -102,6 +109,13 @@ def _set_department(ctx: Context) -> None:
     ctx.case.department = department
     ctx.case.assignee = None
     ctx.event_data["department"] = department.name
+    ctx.event_data["department_id"] = department.pk
+    # The department's handlers keep reading the case after it moves on (its history);
+    # written here, in the move's transaction, so the scope never lags the dispatch.
+    CaseDepartment.objects.bulk_create(
+        [CaseDepartment(case=ctx.case, department=department, first_dispatched_at=ctx.now)],
+        ignore_conflicts=True,
+    )
     if ctx.case.suggested_department_id and ctx.case.suggested_department_id != department.pk:
         ctx.event_data["overrode_suggestion"] = True
 
@@ -293,7 +307,7 @@ def refusal(actor: User, case: Case, t: Transition) -> tuple[str, str] | None:
 
 
 def allowed_transitions(actor: User, case: Case) -> list[Transition]:
-    if not path_in_scope(actor, case.division_path):
+    if not scope.can_see(actor, case):
         return []
     return [t for t in TRANSITIONS.values() if refusal(actor, case, t) is None]
 
@@ -368,7 +382,7 @@ def apply_transition(
             .order_by()
             .first()
         )
-        if case is None or not path_in_scope(actor, case.division_path):
+        if case is None or not scope.can_see(actor, case):
             raise NotFound(
                 "case_not_found", f"案卷 {number} 不存在或不在您的管辖范围内。", "number"
             )
