@@ -1,10 +1,12 @@
 """The write path of the case loop (the only way cases and their tables change).
 
 - `reporting`: report cases (one or in bulk) and apply transitions
+- `idempotency`: report a case at most once per idempotency key (form token, API header)
 - `photos`: attach before/after photos
 - `reference`: time limits, routing rules, holiday calendar, work periods
 """
 
+from yiwang.cases.actions.idempotency import Reported, report_case_once
 from yiwang.cases.actions.reporting import Report, report_case, report_cases, transition
 
-__all__ = ["Report", "report_case", "report_cases", "transition"]
+__all__ = ["Report", "Reported", "report_case", "report_case_once", "report_cases", "transition"]
