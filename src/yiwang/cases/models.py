@@ -210,6 +210,10 @@ class Case(models.Model):
                 name="case_street_state_recent",
             ),
             models.Index(fields=["state", "stage_due_at"], name="case_state_due"),
+            # A handler's search, newest first: walked in order, each case probed against
+            # the department's dispatch history (without it: every case of the department
+            # sorted, 2.4 s instead of 30 ms for the first page at 1M cases).
+            models.Index(fields=["-reported_at", "-id"], name="case_recent"),
             # Cases with a running clock are a few per cent of the table; two small partial
             # indexes serve the lists over them. A street's cases newest first, for "overdue
             # only" (the count reads the included columns alone):

@@ -97,5 +97,9 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='idempotency_key_unique_per_user')],
             },
         ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(fields=['-reported_at', '-id'], name='case_recent'),
+        ),
         migrations.RunPython(backfill_department_history, migrations.RunPython.noop),
     ]
