@@ -226,7 +226,7 @@ def test_an_edited_resubmit_is_refused_then_a_fresh_token_goes_through(city: Cit
     edited = client.post(PAGE, form(token, title="改过的标题"))
     assert edited.status_code == 422
     html = edited.content.decode()
-    assert f"案卷 {case.number}" in html
+    assert f"此页面已提交过，登记为案卷 {case.number}" in html
     fresh = re.search(r'name="idempotency_key" value="([^"]+)"', html)
     assert fresh and fresh.group(1) != token
     again = client.post(PAGE, form(fresh.group(1), title="改过的标题"))

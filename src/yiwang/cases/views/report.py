@@ -121,7 +121,14 @@ def new_case(request: HttpRequest) -> HttpResponse:
                 # The page was sent before with other content (back, edit, send again):
                 # say so, and a fresh token lets a deliberate second report through.
                 new_token(form)
-                attach_error(form, exc)
+                form.add_error(
+                    None,
+                    gettext(
+                        "此页面已提交过，登记为案卷 %(number)s，之后内容有改动。"
+                        "如需另行登记一件新的案卷，请再次提交。"
+                    )
+                    % {"number": exc.details.get("number", "")},
+                )
                 status = exc.status
             except PermissionDenied as exc:
                 if exc.field not in form.fields:
