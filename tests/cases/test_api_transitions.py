@@ -143,10 +143,11 @@ def test_department_and_holder_rules(city: City) -> None:
     )
     assert ok.status_code == 200
 
-    # The street office's handler does not hold a case sent to the municipal centre.
+    # The street office's handler does not even see a case sent to the municipal centre:
+    # "not found", not "forbidden", which would tell them it exists.
     other = move(login(city.handler_office_a), number, "accept_task", version=4)
-    assert other.status_code == 403
-    assert other.json()["code"] == "not_holder"
+    assert other.status_code == 404
+    assert other.json()["code"] == "case_not_found"
 
 
 def test_offered_moves_with_their_inputs(city: City) -> None:
@@ -203,7 +204,8 @@ def test_offered_moves_with_their_inputs(city: City) -> None:
         {"value": "work_hours", "label": "工作时"},
         {"value": "work_days", "label": "工作日"},
     ]
-    assert login(city.handler_office_a).get(f"/api/cases/{number}/transitions").json() == []
+    # Another department's handler does not see the case at all.
+    assert login(city.handler_office_a).get(f"/api/cases/{number}/transitions").status_code == 404
 
     actions.transition(u["handler"], number, "finish", version=5, inputs={"result": "已拆除"})
     offered = login(u["operator"]).get(f"/api/cases/{number}/transitions").json()

@@ -238,6 +238,11 @@ def _first_path(name: str) -> str:
     return next(path for n, path, _, _ in ALLOWED if n == name)
 
 
+def _handler_sees(path: str) -> bool:
+    """A handler sees a case once it was dispatched to their department (Loop: 市政)."""
+    return "dispatch" in PATHS[path].steps
+
+
 @pytest.mark.parametrize("name", sorted(TRANSITIONS))
 def test_refused_for_wrong_role_scope_or_holder(city: City, make_user: Any, name: str) -> None:
     loop = Loop(city)
@@ -263,8 +268,13 @@ def test_refused_for_wrong_role_scope_or_holder(city: City, make_user: Any, name
     } - {right_role}
     for user in wrong:
         error = _attempt(user, case, name, loop)
-        assert isinstance(error, PermissionDenied), (user.role, error.code)
-        assert error.code == "forbidden_role"
+        if user.role == "handler" and not _handler_sees(_first_path(name)):
+            # Never dispatched to the handler's department: it does not exist for them.
+            assert isinstance(error, NotFound), (user.role, error.code)
+            assert error.code == "case_not_found"
+        else:
+            assert isinstance(error, PermissionDenied), (user.role, error.code)
+            assert error.code == "forbidden_role"
         assert snapshot(case.number) == before
 
     # Right role, but street B: the case does not exist for them.
@@ -292,8 +302,14 @@ def test_refused_for_wrong_role_scope_or_holder(city: City, make_user: Any, name
         others = []
     for other in others:
         error = _attempt(other, case, name, loop)
-        assert isinstance(error, PermissionDenied)
-        assert error.code == "not_holder"
+        if other.role == "handler":
+            # Another department's handler does not see the case at all (a department that
+            # held it before does, and is refused as not_holder: test_department_scope.py).
+            assert isinstance(error, NotFound)
+            assert error.code == "case_not_found"
+        else:
+            assert isinstance(error, PermissionDenied)
+            assert error.code == "not_holder"
         assert snapshot(case.number) == before
     assert bool(others) == (name in HOLDER_MOVES)
 
@@ -322,9 +338,14 @@ def test_refused_from_every_other_state(city: City, path: str) -> None:
     refused = sorted(set(TRANSITIONS) - possible)
     assert refused, "every state refuses some moves"
     for name in refused:
-        error = _attempt(city.users[ACTOR_OF[name]], case, name, loop)
-        assert isinstance(error, Conflict), (name, error.code)
-        assert error.code == "bad_state", name
+        actor = city.users[ACTOR_OF[name]]
+        error = _attempt(actor, case, name, loop)
+        if actor.role == "handler" and not _handler_sees(path):
+            assert isinstance(error, NotFound), (name, error.code)
+            assert error.code == "case_not_found", name
+        else:
+            assert isinstance(error, Conflict), (name, error.code)
+            assert error.code == "bad_state", name
         assert snapshot(case.number) == before
 
 

@@ -11,10 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Status, UploadedFile
+from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 
 from yiwang.cases import actions, deadlines, engine, queries
 from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, add_photo
@@ -217,12 +217,29 @@ def _transition_out(case: Case, t: Transition) -> dict[str, Any]:
 # ---- endpoints ------------------------------------------------------------------------------
 
 
-@router.post("", response={201: CaseDetail, **WRITE_ERRORS}, summary="登记案卷")
-def create_case(request: HttpRequest, body: CaseIn) -> Status[dict[str, Any]]:
+@router.post("", response={201: CaseDetail, **WRITE_ERRORS, 422: ErrorOut}, summary="登记案卷")
+def create_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    body: CaseIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description="幂等键（1–255 个可打印 ASCII 字符，24 小时内有效）：重试同一请求只登记一件"
+        "案卷，并返回该案卷（201，响应头 Idempotent-Replayed: true）；同一键配不同请求体为 422，"
+        "格式不对为 400。",
+    ),
+) -> Status[dict[str, Any]]:
     """`crs`: wgs84 | cgcs2000 | gcj02 | bd09 (converted to WGS84 before locating)."""
     user = _user(request)
     fields = {k: v for k, v in body.model_dump().items() if v is not None}
-    case = actions.report_case(user, **fields)
+    if idempotency_key is None:
+        case = actions.report_case(user, **fields)
+    else:
+        reported = actions.report_case_once(user, idempotency_key, **fields)
+        case = reported.case
+        if reported.replayed:
+            response["Idempotent-Replayed"] = "true"
     return Status(201, _detail(user, queries.case_detail(user, case.number)))
 
 

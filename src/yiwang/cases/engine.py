@@ -24,7 +24,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from yiwang.cases import deadlines
+from yiwang.cases import deadlines, scope
 from yiwang.cases.models import (
     NOTE_MAX_LENGTH,
     Case,
@@ -37,7 +37,6 @@ from yiwang.cases.steps import Context, StageBook, stages_of
 from yiwang.cases.workflow import PREVIOUS, TRANSITIONS, Clock, Holder, Input, Transition
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.schemas import MAX_DB_INT
-from yiwang.core.scope import path_in_scope
 from yiwang.core.textinput import text_problem
 from yiwang.org.models import User
 from yiwang.org.permissions import has_role
@@ -151,7 +150,7 @@ def refusal(actor: User, case: Case, t: Transition) -> tuple[str, str] | None:
 
 
 def allowed_transitions(actor: User, case: Case) -> list[Transition]:
-    if not path_in_scope(actor, case.division_path):
+    if not scope.can_see(actor, case):
         return []
     return [t for t in TRANSITIONS.values() if refusal(actor, case, t) is None]
 
@@ -304,7 +303,7 @@ class Moves:
         t = _check_request(name, version)
         now = now or timezone.now()
         case, number = self.case, self.number
-        if case is None or not path_in_scope(actor, case.division_path):
+        if case is None or not scope.can_see(actor, case):
             raise NotFound(
                 "case_not_found", f"案卷 {number} 不存在或不在您的管辖范围内。", "number"
             )

@@ -7,6 +7,7 @@ as `ActionError`s, which `attach_error` puts next to the right field.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -202,8 +203,12 @@ class NewCaseForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
 
+    # A fresh token per page shown: a double submit of the page creates one case.
+    idempotency_key = forms.CharField(required=False, max_length=255, widget=forms.HiddenInput)
+
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["idempotency_key"].initial = uuid.uuid4().hex
         source = self.fields["source"]
         choices = sources_for(user)
         source.choices = choices  # type: ignore[attr-defined]
@@ -231,6 +236,13 @@ class NewCaseForm(forms.Form):
             "contact_name": d["contact_name"],
             "contact_phone": d["contact_phone"],
         }
+
+
+def new_token(form: NewCaseForm) -> None:
+    """Give a bound form a fresh token, so that its next submit is a new report."""
+    data = dict(form.data.items())
+    data["idempotency_key"] = uuid.uuid4().hex
+    form.data = data
 
 
 def attach_error(form: forms.Form, error: ActionError) -> None:

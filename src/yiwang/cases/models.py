@@ -215,6 +215,10 @@ class Case(models.Model):
                 name="case_street_state_recent",
             ),
             models.Index(fields=["state", "stage_due_at"], name="case_state_due"),
+            # A handler's search, newest first: walked in order, each case probed against
+            # the department's dispatch history (without it: every case of the department
+            # sorted, 2.4 s instead of 30 ms for the first page at 1M cases).
+            models.Index(fields=["-reported_at", "-id"], name="case_recent"),
             # Cases with a running clock are a few per cent of the table; two small partial
             # indexes serve the lists over them. A street's cases newest first, for "overdue
             # only" (the count reads the included columns alone):
@@ -321,6 +325,65 @@ class CasePhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.phase} {self.sha256[:8]}"
+
+
+class CaseDepartment(models.Model):
+    """A department a case was dispatched to, now or before (派遣记录): the handlers' scope.
+
+    The engine's dispatch effect writes it in the move's own transaction, once per
+    (case, department); a department keeps the row after the case is returned or
+    dispatched elsewhere, so its handlers can still read the case's history.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="department_history")
+    # Led by the unique constraint below, which also answers "this department's cases".
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("处置部门"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    first_dispatched_at = models.DateTimeField(_("首次派遣时间"))
+
+    class Meta:
+        verbose_name = _("派遣部门记录")
+        verbose_name_plural = _("派遣部门记录")
+        ordering = ["case", "first_dispatched_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "case"], name="case_department_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.department_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A key a reporter sent with a new case (a form's hidden token, an Idempotency-Key
+    header): a second request with the same key gets the same case instead of a new one.
+
+    Stored in the transaction that creates the case; the unique (user, key) pair is what
+    stops two concurrent submits from both creating. Pruned by a worker job after a day.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=255)
+    # sha256 of the validated request: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
 
 
 class CaseSequence(models.Model):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from yiwang.cases import deadlines
-from yiwang.cases.models import Case, CaseStageRecord, Stage
+from yiwang.cases.models import Case, CaseDepartment, CaseStageRecord, Stage
 from yiwang.core.errors import InvalidInput
 from yiwang.core.scope import path_in_scope
 from yiwang.org.models import Department, User
@@ -171,6 +171,13 @@ def set_department(ctx: Context) -> None:
     ctx.case.department = department
     ctx.case.assignee = None
     ctx.event_data["department"] = department.name
+    ctx.event_data["department_id"] = department.pk
+    # The department's handlers keep reading the case after it moves on (its history);
+    # written here, in the move's transaction, so the scope never lags the dispatch.
+    CaseDepartment.objects.bulk_create(
+        [CaseDepartment(case=ctx.case, department=department, first_dispatched_at=ctx.now)],
+        ignore_conflicts=True,
+    )
     if ctx.case.suggested_department_id and ctx.case.suggested_department_id != department.pk:
         ctx.event_data["overrode_suggestion"] = True
 

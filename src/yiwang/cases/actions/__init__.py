@@ -1,11 +1,13 @@
 """The write path of the case loop (the only way cases and their tables change).
 
 - `reporting`: report cases (one or in bulk) and apply transitions
+- `idempotency`: report a case at most once per idempotency key (form token, API header)
 - `photos`: attach before/after photos
 - `reference`: time limits, routing rules, holiday calendar, work periods (one module per
   table: `time_limits`, `routing_rules`, `work_calendar`)
 """
 
+from yiwang.cases.actions.idempotency import Reported, report_case_once
 from yiwang.cases.actions.reporting import (
     Report,
     moving,
@@ -14,4 +16,12 @@ from yiwang.cases.actions.reporting import (
     transition,
 )
 
-__all__ = ["Report", "moving", "report_case", "report_cases", "transition"]
+__all__ = [
+    "Report",
+    "Reported",
+    "moving",
+    "report_case",
+    "report_case_once",
+    "report_cases",
+    "transition",
+]

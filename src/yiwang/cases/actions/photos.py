@@ -11,9 +11,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from yiwang.cases import scope
 from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CasePhoto
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from yiwang.core.scope import path_in_scope
 from yiwang.org.models import User
 from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
@@ -97,7 +97,7 @@ def add_photo(
         with transaction.atomic():
             # The row lock serialises uploads to one case, so the duplicate check holds.
             case = Case.objects.select_for_update().filter(number=number).first()
-            if case is None or not path_in_scope(actor, case.division_path):
+            if case is None or not scope.can_see(actor, case):
                 raise NotFound(
                     "case_not_found", f"案卷 {number} 不存在或不在您的管辖范围内。", "number"
                 )

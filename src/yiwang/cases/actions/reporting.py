@@ -244,6 +244,11 @@ def _components(reports: list[Report]) -> dict[str, Component]:
 
 
 def report_case(actor: User, *, now: datetime | None = None, **fields: Any) -> Case:
+    return report_cases(actor, [build_report(actor, fields)], now=now)[0]
+
+
+def build_report(actor: User, fields: dict[str, Any]) -> Report:
+    """One report from keyword fields, refusing unknown or missing ones and non-reporters."""
     if not has_role(actor, REPORTER_SOURCES.keys()):
         raise PermissionDenied("forbidden_role", "您的角色不能登记案卷。")
     known = set(Report.__dataclass_fields__)
@@ -257,7 +262,7 @@ def report_case(actor: User, *, now: datetime | None = None, **fields: Any) -> C
     except TypeError as exc:
         missing = [f for f in ("kind", "type_code", "title", "lon", "lat") if f not in fields]
         raise InvalidInput("required", "缺少必填项。", missing[0] if missing else None) from exc
-    return report_cases(actor, [report], now=now)[0]
+    return report
 
 
 def moving(case: str | Case) -> AbstractContextManager[engine.Moves]:

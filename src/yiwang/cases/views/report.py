@@ -13,9 +13,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.cases import actions
+from yiwang.cases.actions.idempotency import KeyReused
 from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, add_photo
 from yiwang.cases.actions.reporting import REPORTER_SOURCES
-from yiwang.cases.forms import NewCaseForm, attach_error
+from yiwang.cases.forms import NewCaseForm, attach_error, new_token
 from yiwang.cases.models import Case, CasePhoto, Source
 from yiwang.catalog import queries as catalog_queries
 from yiwang.core.errors import ActionError, PermissionDenied
@@ -96,6 +97,15 @@ def _attach_photos(request: HttpRequest, case: Case) -> list[str]:
     return failures
 
 
+def _report(user: User, form: NewCaseForm) -> tuple[Case, bool]:
+    """The reported case and whether an earlier submit of the same page created it."""
+    token = form.cleaned_data.get("idempotency_key") or ""
+    if not token:
+        return actions.report_case(user, **form.report_fields()), False
+    reported = actions.report_case_once(user, token, **form.report_fields())
+    return reported.case, reported.replayed
+
+
 @login_required
 def new_case(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
@@ -106,7 +116,20 @@ def new_case(request: HttpRequest) -> HttpResponse:
         form = NewCaseForm(user, request.POST)
         if form.is_valid():
             try:
-                case = actions.report_case(user, **form.report_fields())  # type: ignore[arg-type]
+                case, replayed = _report(user, form)  # type: ignore[arg-type]
+            except KeyReused as exc:
+                # The page was sent before with other content (back, edit, send again):
+                # say so, and a fresh token lets a deliberate second report through.
+                new_token(form)
+                form.add_error(
+                    None,
+                    gettext(
+                        "此页面已提交过，登记为案卷 %(number)s，之后内容有改动。"
+                        "如需另行登记一件新的案卷，请再次提交。"
+                    )
+                    % {"number": exc.details.get("number", "")},
+                )
+                status = exc.status
             except PermissionDenied as exc:
                 if exc.field not in form.fields:
                     return _forbidden(request, exc.message)
@@ -116,6 +139,14 @@ def new_case(request: HttpRequest) -> HttpResponse:
                 attach_error(form, exc)
                 status = 400
             else:
+                if replayed:
+                    # A second submit of the same page: the first one's case, once.
+                    messages.info(
+                        request,
+                        gettext("该上报已提交过，这是已登记的案卷 %(number)s。")
+                        % {"number": case.number},
+                    )
+                    return redirect("cases:detail", number=case.number)
                 messages.success(
                     request, gettext("已登记案卷 %(number)s。") % {"number": case.number}
                 )
