@@ -90,6 +90,10 @@ def _describe(error: dict[str, Any], field: str | None) -> str:
     return _("%(field)s 不合法。") % {"field": name}
 
 
+def _is_union_tag(part: str) -> bool:
+    return "[" in part or "-" in part or part in ("str", "int", "float", "bool", "decimal")
+
+
 _LOCATIONS = ("body", "query", "path", "form", "file", "header", "cookie")
 
 
@@ -99,9 +103,10 @@ def validation_error_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
     loc = [str(p) for p in first.get("loc", [])]
     if loc and loc[0] in _LOCATIONS:
         loc = loc[1:]
-    # Members of a union are named in brackets ("str-enum[State]"): not fields.
-    union = any("[" in p for p in loc)
-    loc = [p for p in loc if p not in ("body", "payload") and "[" not in p]
+    # Members of a union are named by their type ("str-enum[State]", "constrained-float"):
+    # not fields.
+    union = any(_is_union_tag(p) for p in loc)
+    loc = [p for p in loc if p not in ("body", "payload") and not _is_union_tag(p)]
     field = loc[-1] if loc else None
     details = [
         {"type": e.get("type"), "loc": list(e.get("loc", [])), "msg": e.get("msg")} for e in errors
