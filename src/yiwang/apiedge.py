@@ -159,7 +159,10 @@ def document_errors(schema: OpenAPISchema) -> OpenAPISchema:
                 statuses += _WRITES
             if operation.get("security"):
                 statuses.append(401)
-            responses = operation.setdefault("responses", {})
+            # ninja keys the declared statuses by int; one key per status, as strings, or the
+            # JSON document would carry "404" twice (Swagger UI refuses such a document).
+            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+            operation["responses"] = responses
             for status in statuses:
                 responses.setdefault(
                     str(status),

@@ -271,6 +271,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 PERIODIC_TASKS = {
     "yiwang.core.exports.tasks.prune_expired_exports": 3600,
     "yiwang.org.tasks.prune_expired_tokens": 3600,
+    "yiwang.cases.tasks.prune_idempotency_keys": 3600,
 }
 
 # Exports: an XLSX of more rows than this is built by the worker (progress bar, download

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from yiwang.core.models import AuditEntry
 from yiwang.org import actions
@@ -26,7 +26,11 @@ def test_an_administrator_resets_a_password_and_the_old_logins_end(
 ) -> None:
     admin = make_user("admin", "440304")
     inspector = make_user("inspector", "440304001")
-    key, _token = actions.issue_token(username=inspector.username, password="test-pass-123")
+    key, _token = actions.issue_token(
+        RequestFactory().post("/api/auth/token"),
+        username=inspector.username,
+        password="test-pass-123",
+    )
     phone = Client()  # the inspector, signed in on another device
     phone.force_login(inspector)
     assert phone.get("/").status_code == 200
@@ -70,7 +74,11 @@ def test_a_refused_password_changes_nothing_and_says_why(
 ) -> None:
     admin = make_user("admin", "440304")
     inspector = make_user("inspector", "440304001")
-    key, _token = actions.issue_token(username=inspector.username, password="test-pass-123")
+    key, _token = actions.issue_token(
+        RequestFactory().post("/api/auth/token"),
+        username=inspector.username,
+        password="test-pass-123",
+    )
     client.force_login(admin)
     response = _change(client, inspector, "1234567")
     assert response.status_code == 200
@@ -97,7 +105,11 @@ def test_disabling_password_login_is_audited_and_ends_the_tokens(
     client: Client, root: User, org_tree: dict[str, Division], make_user: Any
 ) -> None:
     inspector = make_user("inspector", "440304001")
-    key, _token = actions.issue_token(username=inspector.username, password="test-pass-123")
+    key, _token = actions.issue_token(
+        RequestFactory().post("/api/auth/token"),
+        username=inspector.username,
+        password="test-pass-123",
+    )
     client.force_login(make_user("admin", "440304"))
     response = client.post(
         f"/admin/org/user/{inspector.pk}/password/",
