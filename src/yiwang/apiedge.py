@@ -91,7 +91,12 @@ def _describe(error: dict[str, Any], field: str | None) -> str:
 
 
 def _is_union_tag(part: str) -> bool:
-    return "[" in part or "-" in part or part in ("str", "int", "float", "bool", "decimal")
+    # Tags are lower case ("constrained-float"); a header's name ("Idempotency-Key") is not.
+    return (
+        "[" in part
+        or ("-" in part and part.islower())
+        or part in ("str", "int", "float", "bool", "decimal")
+    )
 
 
 _LOCATIONS = ("body", "query", "path", "form", "file", "header", "cookie")

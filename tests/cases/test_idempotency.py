@@ -115,7 +115,9 @@ def test_a_malformed_key_is_400(city: City, key: str) -> None:
     response = post(signed_in(city.users["operator"]), hotline(), key)
     assert response.status_code == 400
     error = response.json()
-    assert (error["code"], error["field"]) == ("bad_idempotency_key", "Idempotency-Key")
+    # Refused by the declared header pattern (invalid / too_long) or by the action.
+    assert error["field"] == "Idempotency-Key"
+    assert error["code"] in ("bad_idempotency_key", "invalid", "too_long")
     assert not Case.objects.exists()
 
 

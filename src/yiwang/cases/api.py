@@ -17,6 +17,7 @@ from django.utils import timezone
 from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 
 from yiwang.cases import actions, deadlines, engine, queries
+from yiwang.cases.actions.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, add_photo
 from yiwang.cases.models import Case, CaseEvent, CasePhoto, Source, Stage, State, TimeUnit, Urgency
 from yiwang.cases.schemas import (
@@ -225,6 +226,10 @@ def create_case(
     idempotency_key: str | None = Header(
         None,
         alias="Idempotency-Key",
+        # What clean_key accepts, declared so that clients (and the contract test) know it.
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        pattern=KEY_PATTERN,
         description="幂等键（1–255 个可打印 ASCII 字符，24 小时内有效）：重试同一请求只登记一件"
         "案卷，并返回该案卷（201，响应头 Idempotent-Replayed: true）；同一键配不同请求体为 422，"
         "格式不对为 400。",

@@ -28,6 +28,12 @@ from yiwang.org.models import User
 
 KEY_LIFETIME = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+# Printable ASCII without surrounding blanks (a header value loses them in transit); a
+# quoted structured-field string ("…") may not be empty.
+KEY_PATTERN = (
+    r'^(?:[\x21\x23-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?|"|"[\x20-\x7e]*[\x21\x23-\x7e]'
+    r'|"[\x20-\x7e]+")$'
+)
 KEY_FIELD = "Idempotency-Key"
 
 
