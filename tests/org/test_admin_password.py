@@ -21,16 +21,19 @@ def _change(client: Client, user: User, password: str, repeat: str | None = None
     )
 
 
+def _token_of(user: User) -> tuple[str, Any]:
+    """A token issued through the real endpoint's action, as the person's program would."""
+    return actions.issue_token(
+        RequestFactory().post("/api/auth/token"), username=user.username, password="test-pass-123"
+    )
+
+
 def test_an_administrator_resets_a_password_and_the_old_logins_end(
     client: Client, root: User, org_tree: dict[str, Division], make_user: Any
 ) -> None:
     admin = make_user("admin", "440304")
     inspector = make_user("inspector", "440304001")
-    key, _token = actions.issue_token(
-        RequestFactory().post("/api/auth/token"),
-        username=inspector.username,
-        password="test-pass-123",
-    )
+    key, _token = _token_of(inspector)
     phone = Client()  # the inspector, signed in on another device
     phone.force_login(inspector)
     assert phone.get("/").status_code == 200
@@ -74,11 +77,7 @@ def test_a_refused_password_changes_nothing_and_says_why(
 ) -> None:
     admin = make_user("admin", "440304")
     inspector = make_user("inspector", "440304001")
-    key, _token = actions.issue_token(
-        RequestFactory().post("/api/auth/token"),
-        username=inspector.username,
-        password="test-pass-123",
-    )
+    key, _token = _token_of(inspector)
     client.force_login(admin)
     response = _change(client, inspector, "1234567")
     assert response.status_code == 200
@@ -105,11 +104,7 @@ def test_disabling_password_login_is_audited_and_ends_the_tokens(
     client: Client, root: User, org_tree: dict[str, Division], make_user: Any
 ) -> None:
     inspector = make_user("inspector", "440304001")
-    key, _token = actions.issue_token(
-        RequestFactory().post("/api/auth/token"),
-        username=inspector.username,
-        password="test-pass-123",
-    )
+    key, _token = _token_of(inspector)
     client.force_login(make_user("admin", "440304"))
     response = client.post(
         f"/admin/org/user/{inspector.pk}/password/",
