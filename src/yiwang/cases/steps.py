@@ -144,6 +144,7 @@ def assign_inspector(ctx: Context) -> None:
     inspector = (
         User.objects.select_related("division")
         .filter(pk=ctx.inputs["inspector_id"], is_active=True, role=Role.INSPECTOR)
+        .order_by()  # one row by key: the model's ordering would only cost compiling
         .first()
     )
     if inspector is None or not path_in_scope(inspector, ctx.case.division_path):
@@ -160,6 +161,7 @@ def set_department(ctx: Context) -> None:
     department = (
         Department.objects.select_related("division")
         .filter(pk=ctx.inputs["department_id"], is_active=True)
+        .order_by()  # one row by key: the model's ordering would join divisions again
         .first()
     )
     if department is None:

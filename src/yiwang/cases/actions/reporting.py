@@ -232,7 +232,13 @@ def _grids_and_divisions(
 ) -> dict[int, tuple[UnitGrid, Division, Division]]:
     ids = {spot.grid_id for spot in located if spot is not None}
     # One query: the grid, its community and the community's street.
-    grids = UnitGrid.objects.filter(pk__in=ids).select_related("community__parent")
+    # The outline (kilobytes of JSON per grid) is not needed to file a case.
+    grids = (
+        UnitGrid.objects.filter(pk__in=ids)
+        .select_related("community__parent")
+        .defer("geometry")
+        .order_by()
+    )
     return {g.pk: (g, g.community, g.community.parent) for g in grids}  # type: ignore[misc]
 
 
