@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from case_support import City, square
+from yiwang.geo import actions as geo_actions
 from yiwang.org import actions as org_actions
 from yiwang.org.models import Department, Division, User
 
@@ -136,3 +138,41 @@ def browser_page(chromium_path: str, live_server: Any) -> Iterator[Any]:
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def city(root: User, org_tree: dict[str, Division], make_user: Any) -> City:
+    geo_actions.create_grid(
+        root,
+        code="440304001001001",
+        name="南华一号网格",
+        community_code="440304001001",
+        geometry=square(114.050, 22.540),
+    )
+    geo_actions.create_grid(
+        root,
+        code="440304002001001",
+        name="园东一号网格",
+        community_code="440304002001",
+        geometry=square(114.060, 22.540),
+    )
+    municipal = org_actions.create_department(
+        root, name="福田区市政设施管理中心", kind="professional", division_code="440304"
+    )
+    office_a = org_actions.create_department(
+        root, name="南园街道办事处", kind="territorial", division_code="440304001"
+    )
+    users = {
+        role: make_user(role, "440304")
+        for role in ("operator", "shift_lead", "dispatcher", "leader")
+    }
+    users["inspector"] = make_user("inspector", "440304001")
+    users["handler"] = make_user("handler", "440304", department=municipal)
+    return City(
+        root=root,
+        municipal=municipal,
+        office_a=office_a,
+        users=users,
+        inspector_b=make_user("inspector", "440304002"),
+        handler_office_a=make_user("handler", "440304001", department=office_a),
+    )

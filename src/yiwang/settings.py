@@ -52,6 +52,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# The division this node serves (GB/T 2260 code); empty: the single root division.
+NODE_DIVISION_CODE = os.environ.get("YIWANG_NODE_DIVISION", "")
 TILE_URL = os.environ.get("YIWANG_TILE_URL", "")
 ALLOWED_HOSTS = [h for h in os.environ.get("YIWANG_ALLOWED_HOSTS", "*").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [
@@ -77,6 +79,8 @@ INSTALLED_APPS = [
     "yiwang.geo",
     "yiwang.catalog",
     "yiwang.cases",
+    # Channels that file cases through the case actions: public, phone, Open311, 12345, video.
+    "yiwang.intake",
     "yiwang.web",
     # The demo city loader (`yiwang load_demo`); it may import every app, no app imports it.
     "yiwang.demo",

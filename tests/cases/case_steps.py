@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from case_support import POINT_A, City
-
 from yiwang.cases import actions
 from yiwang.cases.models import Case, CaseEvent, CaseStageRecord, State
 from yiwang.org.models import User

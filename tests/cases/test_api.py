@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from case_steps import Loop
-from case_support import POINT_A, POINT_B, City
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from case_support import POINT_A, POINT_B, City
 from yiwang.cases import actions
 from yiwang.cases.actions import Report
 from yiwang.cases.models import Case, CaseEvent

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from case_support import POINT_A, City
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -30,6 +29,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from case_support import POINT_A, City
 from yiwang.api import api
 from yiwang.cases import actions as case_actions
 from yiwang.catalog import actions as catalog_actions

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from case_support import POINT_A, City
 from django.test import Client
 
+from case_support import POINT_A, City
 from yiwang.cases import actions
 from yiwang.cases.models import Case, CaseEvent
 

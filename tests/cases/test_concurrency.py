@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from case_steps import Loop, local, reload
-from case_support import City
 
+from case_support import City
 from concurrency import run_together
 from yiwang.cases import actions
 from yiwang.cases.models import Case, CaseEvent, State

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from case_steps import Loop
-from case_support import City
 from django.test import Client
 
+from case_support import City
 from yiwang.cases.views.worklists import countdown_text
 from yiwang.core.workcalendar import SHANGHAI, Light, WorkCalendar, traffic_light
 

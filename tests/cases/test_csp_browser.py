@@ -7,8 +7,8 @@ import os
 from typing import Any
 
 import pytest
-from case_support import City
 
+from case_support import City
 from yiwang.cases.models import Case
 
 PASSWORD = "test-pass-123"

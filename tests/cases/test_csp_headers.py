@@ -4,9 +4,9 @@ pages, fragments, the admin, the API docs, the API itself, errors."""
 from __future__ import annotations
 
 import pytest
-from case_support import City
 from django.test import Client
 
+from case_support import City
 from yiwang.cases.models import Case
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from case_steps import Loop
-from case_support import City
 from django.apps import apps
 from django.db import connection
 
+from case_support import City
 from yiwang.cases.models import Case, CaseDepartment, CaseEvent
 from yiwang.core.errors import Conflict
 from yiwang.org import actions as org_actions

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 from case_steps import Loop
-from case_support import POINT_B, City, png
 from django.http import HttpResponse
 from django.test import Client
 from openpyxl import load_workbook
 
+from case_support import POINT_B, City, png
 from yiwang.cases import actions
 from yiwang.cases.actions.photos import add_photo
 from yiwang.cases.models import Case

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from case_steps import Loop
-from case_support import City
 from openpyxl import load_workbook
 
+from case_support import City
 from yiwang.cli import main as yiwang
 
 WAIT_MS = 20_000

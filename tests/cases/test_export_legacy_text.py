@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 from case_steps import Loop
-from case_support import City
 from django.db import connection
 from django.test import Client
 from openpyxl import load_workbook
 
+from case_support import City
 from yiwang.cases.models import Case
 
 URL = "/cases/search/export/"

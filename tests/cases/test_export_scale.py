@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from case_steps import Loop, local
-from case_support import POINT_B, City
 from django.test import Client
 from openpyxl import load_workbook
 
+from case_support import POINT_B, City
 from yiwang.cases.models import Case
 from yiwang.cli import main as yiwang
 from yiwang.core.models import AuditEntry, ExportJob

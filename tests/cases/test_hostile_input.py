@@ -10,10 +10,10 @@ import json
 from typing import Any
 
 import pytest
-from case_support import POINT_A, City
 from django.test import Client
 from test_api_transitions import inspector_case
 
+from case_support import POINT_A, City
 from yiwang.cases import actions
 from yiwang.cases.models import Case, CaseEvent
 from yiwang.catalog.models import Component

@@ -13,12 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from case_support import POINT_A, City
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from test_pages_new import form as page_form
 
+from case_support import POINT_A, City
 from concurrency import run_together
 from yiwang.cases import actions
 from yiwang.cases.models import Case, IdempotencyKey

@@ -11,8 +11,8 @@ import os
 from typing import Any
 
 import pytest
-from case_support import POINT_A, City
 
+from case_support import POINT_A, City
 from yiwang.org.models import User
 
 PASSWORD = "test-pass-123"

@@ -1,7 +1,6 @@
 from typing import Any
 
 from case_support import POINT_A, City
-
 from yiwang.cases import actions
 from yiwang.cases.models import CaseEvent, State
 

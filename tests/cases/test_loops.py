@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from case_steps import Loop, local, reload
-from case_support import City
 
+from case_support import City
 from yiwang.cases import deadlines, queries
 from yiwang.cases.engine import allowed_transitions
 from yiwang.cases.models import CaseEvent, CaseStageRecord, Stage, State

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from case_steps import ACTOR_OF, Loop, local
-from case_support import City
 
+from case_support import City
 from yiwang.cases import actions
 from yiwang.cases.models import Case, CaseEvent, CaseStageRecord
 from yiwang.core.errors import ActionError, Conflict

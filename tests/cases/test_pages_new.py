@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from case_support import POINT_A, POINT_B, City
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from case_support import POINT_A, POINT_B, City
 from yiwang.cases.models import Case, CasePhoto
 from yiwang.org.models import User
 

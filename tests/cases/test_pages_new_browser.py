@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from case_support import POINT_A, City
 
+from case_support import POINT_A, City
 from yiwang.cases.models import Case
 
 

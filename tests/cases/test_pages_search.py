@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from case_steps import Loop, local
-from case_support import POINT_B, City
 from django.test import Client
 from django.utils import timezone
 
+from case_support import POINT_B, City
 from yiwang.cases.models import State
 from yiwang.org.models import User
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from case_steps import Loop, local
-from case_support import POINT_B, City
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from case_support import POINT_B, City
 from yiwang.org.models import User
 
 URL = "/cases/search/export/"

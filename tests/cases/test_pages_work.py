@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 from case_steps import Loop, local
-from case_support import POINT_A, POINT_B, City
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from case_support import POINT_A, POINT_B, City
 from yiwang.cases import actions
 from yiwang.cases.actions import Report
 from yiwang.cases.models import Case

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from case_steps import Loop, local, snapshot
-from case_support import POINT_A, City, png
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from case_support import POINT_A, City, png
 from yiwang.cases import actions
 from yiwang.cases.models import Case, CasePhoto, State
 from yiwang.org.models import User

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from case_steps import Loop
-from case_support import POINT_A, City, png
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.test import Client
 
+from case_support import POINT_A, City, png
 from yiwang.cases import actions
 from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_MOVE, Upload, add_photo
 from yiwang.cases.models import Case, CaseEvent, CasePhoto

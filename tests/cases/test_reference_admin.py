@@ -9,8 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from case_support import POINT_A, City
 
+from case_support import POINT_A, City
 from yiwang.cases import actions
 from yiwang.cases.actions import reference
 from yiwang.cases.models import CalendarDay, Case, RoutingRule, TimeLimit, WorkPeriod

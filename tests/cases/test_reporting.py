@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from case_steps import Loop, local
-from case_support import POINT_A, POINT_B, City
 
+from case_support import POINT_A, POINT_B, City
 from yiwang.cases import actions
 from yiwang.cases.actions import Report
 from yiwang.cases.models import Case, CaseEvent, CaseSequence, CaseStageRecord, Stage, State

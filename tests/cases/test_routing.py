@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from case_support import POINT_A, POINT_B, City
 
+from case_support import POINT_A, POINT_B, City
 from yiwang.cases import actions
 from yiwang.cases.actions import reference
 from yiwang.cases.models import CaseEvent, RoutingRule

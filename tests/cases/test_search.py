@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from case_steps import Loop, local
-from case_support import POINT_B, City
 
+from case_support import POINT_B, City
 from yiwang.cases import queries
 from yiwang.cases.models import Case
 from yiwang.cases.queries import SearchFilters

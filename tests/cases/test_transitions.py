@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from case_steps import ACTOR_OF, PATHS, Loop, reload, snapshot
-from case_support import City
 
+from case_support import City
 from yiwang.cases import actions
 from yiwang.cases.engine import allowed_transitions
 from yiwang.cases.models import CaseEvent, Stage, State

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from case_steps import PATHS, Loop, local
-from case_support import POINT_B, City
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from case_support import POINT_B, City
 from yiwang.cases import actions, deadlines, queries
 from yiwang.cases.engine import allowed_transitions
 from yiwang.cases.models import Case

@@ -1,0 +1,66 @@
+"""Recording what a channel received and linking it to its case."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from yiwang.cases.models import Case
+from yiwang.intake.models import Submission
+from yiwang.org.models import User
+
+# Crockford-like alphabet: no 0/O, 1/I/L, so a code read over the phone survives.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_LENGTH = 10  # 31^10 ≈ 8e14: not guessable by enumeration
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+
+
+def record_submission(
+    *,
+    channel: str,
+    case: Case | None,
+    sender: str = "",
+    external_id: str = "",
+    contact_phone: str = "",
+    created_by: User | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Store one submission. Call inside the transaction that creates or finds its case.
+
+    A resend (same channel, sender and external id) violates the unique constraint; the
+    caller looks the first one up with `find_resend` before filing a case.
+    """
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Submission.objects.create(
+                    channel=channel,
+                    sender=sender,
+                    external_id=external_id,
+                    tracking_code=new_tracking_code(),
+                    case=case,
+                    contact_phone=contact_phone,
+                    received_at=now or timezone.now(),
+                    created_by=created_by if created_by is not None and created_by.pk else None,
+                )
+        except IntegrityError:
+            # A tracking-code collision is retried; a resend is the caller's to detect first.
+            if find_resend(channel, sender, external_id) is not None:
+                raise
+    raise RuntimeError("could not draw a unique tracking code")
+
+
+def find_resend(channel: str, sender: str, external_id: str) -> Submission | None:
+    if not external_id:
+        return None
+    return (
+        Submission.objects.filter(channel=channel, sender=sender, external_id=external_id)
+        .select_related("case")
+        .first()
+    )
