@@ -10,10 +10,11 @@ import json
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from test_api_transitions import inspector_case
 
-from case_support import POINT_A, City
+from case_support import POINT_A, City, png
 from yiwang.cases import actions
 from yiwang.cases.models import Case, CaseEvent
 from yiwang.catalog.models import Component
@@ -356,3 +357,41 @@ def test_a_nul_in_a_path_or_query_is_refused_before_any_lookup(city: City) -> No
         content_type="application/json",
     )
     assert_error(token, 400, "control_character", "username")
+
+
+def test_invalid_utf8_in_a_multipart_text_field_is_refused_and_nothing_is_stored(
+    city: City,
+) -> None:
+    case = inspector_case(city)
+    client = signed_in(city.users["inspector"])
+    boundary = "yiwang-test-boundary"
+    raw = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="phase"\r\n\r\nbefore\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\n'
+        ).encode()
+        + b"\xff\xfe\r\n"
+        + (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+            f"Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + png()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = client.generic(
+        "POST",
+        f"/api/cases/{case.number}/photos",
+        raw,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert_error(response, 400, "invalid_unicode", "note")
+    assert not case.photos.exists()
+
+
+def test_a_photo_whose_bytes_are_not_utf8_is_still_accepted(city: City) -> None:
+    # Only the text parts must be UTF-8: an image's bytes are never text.
+    case = inspector_case(city)
+    client = signed_in(city.users["inspector"])
+    photo = SimpleUploadedFile("现场.png", png() + b"\xff\xfe", content_type="image/png")
+    response = client.post(f"/api/cases/{case.number}/photos", {"phase": "before", "file": photo})
+    assert response.status_code == 201, response.content

@@ -1,8 +1,9 @@
 """The edge of every request: bytes that are not UTF-8 are refused before any view reads
 them, and every error under /api/ leaves in the API's shape.
 
-Django decodes query strings and form posts with replacement characters, so invalid
-UTF-8 would otherwise reach a form or a filter as "�" and be stored silently. Errors
+Django decodes query strings, form posts and the text parts of multipart posts with
+replacement characters, so invalid UTF-8 would otherwise reach a form or a filter as "�"
+and be stored silently. Errors
 that happen outside the API's views — an unknown /api/ path (404), a method the path
 does not take (405), a body over the size limit, a server error — are Django's HTML
 pages; API clients get ``{code, message, field}`` instead.
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
 FORM_TYPE = "application/x-www-form-urlencoded"
+MULTIPART_TYPE = "multipart/form-data"
 
 
 def _is_utf8(raw: bytes | str) -> bool:
@@ -44,6 +46,29 @@ def _bad_encoding(request: HttpRequest) -> str | None:
             return None  # refused with 413/400 where the form is read
         if not _is_utf8(body):
             return "body"
+    elif request.content_type == MULTIPART_TYPE:
+        return _bad_multipart_text(request)
+    return None
+
+
+def _bad_multipart_text(request: HttpRequest) -> str | None:
+    """The name of a text part (not a file) of a multipart post that is not UTF-8."""
+    boundary = request.content_params.get("boundary", "")
+    if not boundary:
+        return None  # refused as malformed where the post is read
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return None  # refused with 413/400 where the post is read
+    for part in body.split(b"--" + boundary.encode("latin-1")):
+        head, sep, value = part.partition(b"\r\n\r\n")
+        if not sep or b"filename=" in head:
+            continue  # the preamble, the closing "--", or an uploaded file
+        try:
+            value.removesuffix(b"\r\n").decode("utf-8")
+        except UnicodeDecodeError:
+            name = head.split(b'name="', 1)[-1].split(b'"', 1)[0]
+            return name.decode("utf-8", "replace") or "body"
     return None
 
 
