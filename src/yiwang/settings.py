@@ -276,7 +276,11 @@ PERIODIC_TASKS = {
     "yiwang.core.exports.tasks.prune_expired_exports": 3600,
     "yiwang.org.tasks.prune_expired_tokens": 3600,
     "yiwang.cases.tasks.prune_idempotency_keys": 3600,
+    "yiwang.org.tasks.prune_sign_in_logs": 24 * 3600,
 }
+# Sign-in logs (every attempt, every failure) are kept this many days: at least six months
+# (Cybersecurity Law of the PRC, art. 21).
+SIGN_IN_LOG_RETENTION_DAYS = max(180, int(os.environ.get("YIWANG_SIGN_IN_LOG_DAYS", "180")))
 
 # Exports: an XLSX of more rows than this is built by the worker (progress bar, download
 # link) instead of in the request; a finished file stays downloadable this many hours.

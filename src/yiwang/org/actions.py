@@ -8,7 +8,9 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from axes.models import AccessFailureLog, AccessLog
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -464,6 +466,26 @@ def prune_expired_tokens(*, now: Any = None) -> int:
         expired.delete()
         audit.record(
             None, "org.prune_expired_tokens", ("org.apitoken", "*"), f"清理过期令牌 {count} 个"
+        )
+    return count
+
+
+@transaction.atomic
+def prune_sign_in_logs(*, now: Any = None) -> int:
+    """Delete sign-in logs (django-axes' access and failure logs) older than the retention.
+
+    China's Cybersecurity Law (art. 21) asks for network logs to be kept at least six
+    months, hence the default of 180 days (settings.SIGN_IN_LOG_RETENTION_DAYS).
+    """
+    limit = (now or timezone.now()) - timedelta(days=settings.SIGN_IN_LOG_RETENTION_DAYS)
+    count = AccessLog.objects.filter(attempt_time__lte=limit).delete()[0]
+    count += AccessFailureLog.objects.filter(attempt_time__lte=limit).delete()[0]
+    if count:
+        audit.record(
+            None,
+            "org.prune_sign_in_logs",
+            ("axes.accesslog", "*"),
+            f"清理 {settings.SIGN_IN_LOG_RETENTION_DAYS} 天前的登录日志 {count} 条",
         )
     return count
 

@@ -10,3 +10,8 @@ from yiwang.org import actions
 @task()
 def prune_expired_tokens() -> int:
     return actions.prune_expired_tokens()
+
+
+@task()
+def prune_sign_in_logs() -> int:
+    return actions.prune_sign_in_logs()
