@@ -53,7 +53,7 @@ def _bad_encoding(request: HttpRequest) -> str | None:
 
 def _bad_multipart_text(request: HttpRequest) -> str | None:
     """The name of a text part (not a file) of a multipart post that is not UTF-8."""
-    boundary = request.content_params.get("boundary", "")
+    boundary = (request.content_params or {}).get("boundary", "")
     if not boundary:
         return None  # refused as malformed where the post is read
     try:
