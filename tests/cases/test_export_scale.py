@@ -93,7 +93,7 @@ def test_large_xlsx_is_built_by_the_worker_with_the_scope_of_its_run(
     # Asking (GET) starts nothing; it offers the background job for the 5 rows.
     offer = client.get(URL, {"format": "xlsx"})
     assert offer.status_code == 200
-    assert "共 5 条案卷" in offer.content.decode()
+    assert "共 5 条记录" in offer.content.decode()
     assert not ExportJob.objects.exists()
 
     started = client.post(f"{URL}?format=xlsx")

@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 from django.test import Client
+from openpyxl import load_workbook
 
+from yiwang.cli import main as yiwang
+from yiwang.core.models import ExportJob
 from yiwang.org.models import User
 
 
@@ -142,3 +147,45 @@ def test_component_list_queries_do_not_grow_with_rows(
     signed_in(client, make_user("admin", "440304"))
     with django_assert_max_num_queries(12):
         client.get("/catalog/components/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_component_export_is_built_by_the_worker_within_the_users_scope(
+    client: Client,
+    make_user: Callable[..., User],
+    demo: dict[str, Any],
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EXPORT_IMMEDIATE_ROWS = 0
+    signed_in(client, make_user("inspector", "440304001"))
+    url = "/catalog/components/"
+
+    # Asking (GET) starts nothing: it offers the background job.
+    offer = client.get(url, {"export": "xlsx", "state": "damaged"})
+    assert offer.status_code == 200
+    assert "共 1 条记录" in offer.content.decode()
+    assert not ExportJob.objects.exists()
+
+    started = client.post(f"{url}?export=xlsx&state=damaged&page=2")
+    job = ExportJob.objects.get()
+    assert started["Location"] == f"/exports/{job.pk}/"
+    assert job.filters == {"state": "damaged"}
+    assert "部件清单" in client.get("/exports/").content.decode()
+    yiwang(["worker", "--batch"])
+
+    job.refresh_from_db()
+    assert (job.state, job.rows_done) == ("done", 1)
+    book = load_workbook(io.BytesIO(client.get(f"/exports/{job.pk}/download/").getvalue()))
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    assert rows[0][:5] == ["标识码", "名称", "类型代码", "类型名称", "状态"]
+    # Only street A's component, the other street's never.
+    assert [r[:5] for r in rows[1:]] == [
+        ["44030401001000001", "南华供水井盖", "01001", "供水井盖", "破损"]
+    ]
+
+    # CSV still streams at once, whatever the size.
+    csv_response = client.get(url, {"export": "csv"})
+    assert csv_response.streaming
+    assert ExportJob.objects.count() == 1

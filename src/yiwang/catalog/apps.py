@@ -12,6 +12,11 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_reference_data, sender=self)
+        from yiwang.catalog import exports
+        from yiwang.core.exports import registry
+
+        # Large component exports are built by the worker's generic export job.
+        registry.register(exports.COMPONENTS, exports.prepare)
 
 
 def _ensure_reference_data(apps: Any = None, **kwargs: Any) -> None:

@@ -6,15 +6,17 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
-from yiwang.catalog import queries
+from yiwang.catalog import exports, queries
 from yiwang.catalog.models import Component, Kind
 from yiwang.core.errors import NotFound
+from yiwang.core.exports import actions as export_actions
 from yiwang.org import queries as org_queries
-from yiwang.org.models import Division
+from yiwang.org.models import Division, User
 from yiwang.org.permissions import acting_user
 from yiwang.web.colors import COMPONENT_STATE_COLORS, UNKNOWN_STATE_COLOR
 from yiwang.web.lists import (
@@ -33,13 +35,7 @@ TYPE_SORTS = {
     "major": ["major_code", "code"],
     "name": ["name", "code"],
 }
-COMPONENT_SORTS = {
-    "ident": ["ident"],
-    "name": ["name", "ident"],
-    "type": ["type__code", "ident"],
-    "state": ["state", "ident"],
-    "grid": ["grid__code", "ident"],
-}
+COMPONENT_SORTS = exports.SORTS
 
 
 # ---------------------------------------------------------------------------
@@ -121,6 +117,37 @@ def type_list(request: HttpRequest) -> HttpResponseBase:
     return render(request, template, context)
 
 
+def _export_components(request: HttpRequest, user: User, fmt: str) -> HttpResponseBase:
+    """CSV streams at once; XLSX comes at once up to `EXPORT_IMMEDIATE_ROWS` rows, beyond
+    that a POST queues a background job (a GET asks first: it must not start work)."""
+    filters = exports.export_filters(request.GET)
+    prepared = exports.prepare(user, filters, limit=EXPORT_LIMIT)
+    if fmt == "csv" or prepared.total <= settings.EXPORT_IMMEDIATE_ROWS:
+        response = export_response(fmt, prepared.basename, prepared.headers, prepared.rows)
+        if prepared.truncated:
+            response["X-Export-Truncated"] = str(EXPORT_LIMIT)
+        return response
+    if request.method != "POST":
+        as_csv = request.GET.copy()
+        as_csv["export"] = "csv"
+        context = {
+            "prepared": prepared,
+            "limit": EXPORT_LIMIT,
+            "immediate_rows": settings.EXPORT_IMMEDIATE_ROWS,
+            "action": f"{request.path}?{request.GET.urlencode()}",
+            "csv_url": f"{request.path}?{as_csv.urlencode()}",
+        }
+        return render(request, "web/export_confirm.html", context)
+    job = export_actions.request_export(
+        user,
+        kind=exports.COMPONENTS,
+        filters=filters,
+        label=prepared.label,
+        rows_total=prepared.total,
+    )
+    return redirect("web:export", job.pk)
+
+
 def _yes_no(flag: bool) -> str:
     return gettext("是") if flag else gettext("否")
 
@@ -130,6 +157,7 @@ def _yes_no(flag: bool) -> str:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def component_list(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
     filters = {
@@ -140,57 +168,13 @@ def component_list(request: HttpRequest) -> HttpResponseBase:
     }
     if filters["state"] not in Component.State.values:
         filters["state"] = ""
-    sort, order = sort_order(request, COMPONENT_SORTS, "ident")
-    qs = queries.components(
-        user,
-        type_code=filters["type_code"] or None,
-        street_code=filters["street_code"] or None,
-        state=filters["state"] or None,
-        q=filters["q"] or None,
-    ).order_by(*order)
-
+    sort, _order = sort_order(request, COMPONENT_SORTS, exports.DEFAULT_SORT)
     fmt = request.GET.get("export", "")
     if fmt in EXPORT_FORMATS:
-        headers = [
-            gettext("标识码"),
-            gettext("名称"),
-            gettext("类型代码"),
-            gettext("类型名称"),
-            gettext("状态"),
-            gettext("单元网格"),
-            gettext("街道"),
-            gettext("社区"),
-            gettext("经度"),
-            gettext("纬度"),
-            gettext("主管部门"),
-            gettext("权属单位"),
-            gettext("养护单位"),
-            gettext("初始日期"),
-            gettext("变更日期"),
-            gettext("备注"),
-        ]
-        rows = (
-            (
-                c.ident,
-                c.name,
-                c.type.code,
-                c.type.name,
-                c.get_state_display(),
-                c.grid.code,
-                c.street.name,
-                c.community.name,
-                c.lon,
-                c.lat,
-                c.authority_name,
-                c.owner,
-                c.maintainer,
-                c.initial_date,
-                c.change_date,
-                c.note,
-            )
-            for c in qs[:EXPORT_LIMIT]
-        )
-        return export_response(fmt, "components", headers, rows)
+        return _export_components(request, user, fmt)
+    if request.method == "POST":
+        return HttpResponse(status=405, headers={"Allow": "GET"})
+    qs = exports.filtered(user, exports.export_filters(request.GET))
 
     page = paginate(request, qs)
     context = {

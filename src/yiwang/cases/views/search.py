@@ -139,10 +139,10 @@ def export(request: HttpRequest) -> HttpResponseBase:
             "prepared": prepared,
             "limit": EXPORT_LIMIT,
             "immediate_rows": settings.EXPORT_IMMEDIATE_ROWS,
-            "query": request.GET.urlencode(),
-            "csv_query": _with_format(request, "csv"),
+            "action": f"{request.path}?{request.GET.urlencode()}",
+            "csv_url": f"{request.path}?{_with_format(request, 'csv')}",
         }
-        return render(request, "cases/export_confirm.html", context)
+        return render(request, "web/export_confirm.html", context)
     job = export_actions.request_export(
         user,
         kind=exports.CASE_SEARCH,
