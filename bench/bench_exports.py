@@ -49,6 +49,7 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--db", choices=["postgres", "sqlite"], required=True)
     p.add_argument("--pg-admin-url", default=bench_cases.PG_ADMIN_URL)
+    p.add_argument("--pg-db", default=bench_cases.PG_DB, help="bench database (dropped first)")
     p.add_argument("--rows", type=int, default=60_000, help="cases in the database")
     p.add_argument("--keep", action="store_true", help="reuse an existing bench database")
     p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="rows per export")
