@@ -99,7 +99,9 @@ def open_services(admin: User) -> tuple[PublicService, PublicService]:
     return garbage, cover
 
 
-def new_client(admin: User, name: str = "城市 App", rate: str = "60/m") -> tuple[str, Open311Client]:
+def new_client(
+    admin: User, name: str = "城市 App", rate: str = "60/m"
+) -> tuple[str, Open311Client]:
     return actions.issue_client(admin, name=name, contact="app@example.invalid", rate=rate)
 
 

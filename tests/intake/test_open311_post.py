@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-
-from case_support import POINT_A, POINT_B, City
 from open311_support import (
     BASE,
     COVER_CODE,
@@ -22,6 +20,8 @@ from open311_support import (
     tags,
     text,
 )
+
+from case_support import POINT_A, POINT_B, City
 from yiwang.cases.models import Case, CaseEvent
 from yiwang.core.models import AuditEntry
 from yiwang.geo import crs

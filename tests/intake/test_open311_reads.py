@@ -13,8 +13,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-
-from case_support import POINT_A, POINT_B, City
 from open311_support import (
     ATTRIBUTE_FIELDS,
     BASE,
@@ -36,6 +34,8 @@ from open311_support import (
     tags,
     text,
 )
+
+from case_support import POINT_A, POINT_B, City
 from yiwang.cases import actions as case_actions
 from yiwang.cases.models import Case
 
@@ -373,7 +373,10 @@ def test_updated_after_finds_what_moved_since(city: City, cases: Cases, fmt: str
     )
     assert ids_of(both, fmt) == []
     backwards = requests(
-        client, fmt, updated_after=w3c(timezone.now()), updated_before=w3c(since - timedelta(days=1))
+        client,
+        fmt,
+        updated_after=w3c(timezone.now()),
+        updated_before=w3c(since - timedelta(days=1)),
     )
     assert backwards.status_code == 400
 
@@ -491,7 +494,7 @@ def test_service_request_updates_list_the_moves_in_a_window(cases: Cases, fmt: s
         assert tags(body) == ["request_update", "request_update"]
         updates = [{c.tag: c.text or "" for c in u} for u in body]
     for update in updates:
-        assert UPDATE_FIELDS <= set(update)
+        assert set(update) >= UPDATE_FIELDS
         aware(update["updated_datetime"])
     # The voided case: reported a day ago, then voided just now.
     assert [(u["service_request_id"], u["status"]) for u in updates] == [
