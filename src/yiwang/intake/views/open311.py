@@ -183,30 +183,40 @@ def _flag(params: QueryDict, name: str) -> bool:
 # ---- documents ------------------------------------------------------------------------------
 
 
-def _state_label(state: str) -> str:
-    return str(State(state).label) if state in State.values else state
+class Labels:
+    """The names of states, stages, sources and moves in the request's language, looked up
+    once per answer: an enum's label (a lazy translation) costs microseconds on each use,
+    and a list answer uses them thousands of times."""
+
+    def __init__(self) -> None:
+        self.states = {value: str(label) for value, label in State.choices}
+        self.stages = {value: str(label) for value, label in Stage.choices}
+        self.sources = {value: str(label) for value, label in Source.choices}
+        self.moves = {name: _(t.label) for name, t in TRANSITIONS.items()}
+        self.reported = _("上报")
+
+    def state(self, state: str) -> str:
+        return self.states.get(state, state)
+
+    def move(self, transition: str, to_state: str) -> str:
+        return f"{self.moves.get(transition, self.reported)}：{self.state(to_state)}"
 
 
 def _status(state: str) -> str:
     return "closed" if state in queries.OPEN311_CLOSED_STATES else "open"
 
 
-def _move_label(transition: str, to_state: str) -> str:
-    t = TRANSITIONS.get(transition)
-    move = _(t.label) if t is not None else _("上报")
-    return f"{move}：{_state_label(to_state)}"
-
-
 def _request(
     row: dict[str, Any],
     names: dict[int, str],
+    labels: Labels,
     notes: dict[int, list[queries.TimelineNote]] | None,
 ) -> dict[str, Any]:
     state = row["state"]
     item: dict[str, Any] = {
         "service_request_id": row["number"],
         "status": _status(state),
-        "status_notes": _state_label(state),
+        "status_notes": labels.state(state),
         "service_name": names.get(row["type_id"]) or row["type__name"],
         "service_code": queries.service_code(row["type__kind"], row["type__code"]),
         "description": row["description"] or row["title"],
@@ -226,20 +236,18 @@ def _request(
         stage = row["stage"]
         item["extended_attributes"] = {
             "state": state,
-            "state_name": _state_label(state),
+            "state_name": labels.state(state),
             "stage": stage or None,
-            "stage_name": str(Stage(stage).label) if stage in Stage.values else None,
+            "stage_name": labels.stages.get(stage),
             "stage_due_datetime": w3c(row["stage_due_at"]),
             "source": row["source"],
-            "source_name": str(Source(row["source"]).label)
-            if row["source"] in Source.values
-            else row["source"],
+            "source_name": labels.sources.get(row["source"], row["source"]),
         }
         item["notes"] = [
             {
                 "datetime": w3c(n.at),
                 "type": n.transition,
-                "description": _move_label(n.transition, n.to_state),
+                "description": labels.move(n.transition, n.to_state),
             }
             for n in notes[row["id"]]
         ]
@@ -249,7 +257,8 @@ def _request(
 def _requests_document(fmt: str, rows: list[dict[str, Any]], extensions: bool) -> HttpResponse:
     names = queries.service_names()
     notes = queries.timeline_notes([r["id"] for r in rows]) if extensions else None
-    body = [_request(r, names, notes) for r in rows]
+    labels = Labels()
+    body = [_request(r, names, labels, notes) for r in rows]
     return document(fmt, "service_requests", body)
 
 
@@ -393,13 +402,14 @@ def updates(request: HttpRequest, fmt: str) -> HttpResponse:
     start = start or end - UPDATES_DEFAULT_WINDOW
     page = _int(params, "page", 1, MAX_PAGE)
     rows = queries.open311_updates(queries.open311_actor(), division, start, end, page=page)
+    labels = Labels()
     body = [
         {
             "update_id": str(r["id"]),
             "service_request_id": r["case__number"],
             "status": _status(r["to_state"]),
             "updated_datetime": w3c(r["at"]),
-            "description": _move_label(r["transition"], r["to_state"]),
+            "description": labels.move(r["transition"], r["to_state"]),
             "media_url": None,
             "external_status_code": r["to_state"],
         }
