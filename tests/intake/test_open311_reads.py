@@ -217,6 +217,9 @@ def test_an_unknown_format_or_a_wrong_method_answers_in_the_open311_shape(cases:
     unknown = Client().get(f"{BASE}/requests.csv")
     assert unknown.status_code == 404
     assert error_of(unknown, "xml")[0][0] == "404"  # XML: the format every server must speak
+    mistyped = Client().post(f"{BASE}/request.json", {"api_key": "x"})
+    assert mistyped.status_code == 404
+    assert error_of(mistyped, "json")[0][0] == "404"
     wrong = Client().delete(f"{BASE}/requests.json")
     assert wrong.status_code == 400
     assert error_of(wrong, "json")[0][0] == "405"
@@ -311,6 +314,8 @@ def test_status_and_service_code_filters_take_lists(cases: Cases, fmt: str) -> N
     both = requests(client, fmt, service_code=f"{COVER_CODE},{GARBAGE_CODE}", status="open")
     assert ids_of(both, fmt) == [cases.cover.number, cases.garbage.number]
     assert ids_of(requests(client, fmt, service_code="S99999"), fmt) == []
+    too_many = requests(client, fmt, service_code=",".join(["S06010"] * 101))
+    assert too_many.status_code == 400
     bad = requests(client, fmt, status="pending")
     assert bad.status_code == 400
     assert "status" in error_of(bad, fmt)[0][1]

@@ -39,6 +39,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = ("json", "xml")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_PAGE = 10_000
+MAX_SERVICE_CODES = 100
 UPDATES_DEFAULT_WINDOW = timedelta(days=1)
 # An attribute answer: attribute[code]=v, or attribute[code][]=v for each of several values.
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
@@ -348,6 +349,9 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
             queries.open311_actor(), division, queries.RequestFilters(ids=ids)
         )
         return _requests_document(fmt, rows, extensions)
+    codes = _list(params, "service_code")
+    if len(codes) > MAX_SERVICE_CODES:
+        raise Open311Error(400, _("service_code 一次最多 100 个。"))
     statuses = {s.lower() for s in _list(params, "status")}
     if statuses - {"open", "closed"}:
         raise Open311Error(400, _("status 只能是 open、closed 或二者（逗号分隔）。"))
@@ -357,7 +361,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         updated_after=_datetime(params, "updated_after"),
         updated_before=_datetime(params, "updated_before"),
         statuses=statuses,
-        service_codes=_list(params, "service_code"),
+        service_codes=codes,
         page=_int(params, "page", 1, MAX_PAGE),
         page_size=_int(params, "page_size", queries.OPEN311_MAX_ROWS, queries.OPEN311_MAX_ROWS),
     )
@@ -418,6 +422,7 @@ def updates(request: HttpRequest, fmt: str) -> HttpResponse:
     return document(fmt, "service_request_updates", body)
 
 
+@csrf_exempt  # a client's POST to a mistyped path gets the Open311 404, not a CSRF page
 def not_found(request: HttpRequest, path: str) -> HttpResponse:
     fmt = "json" if path.endswith(".json") else "xml"
     return errors(fmt, 404, [(404, _("没有这个 Open311 资源：%(path)s") % {"path": path[:100]})])
