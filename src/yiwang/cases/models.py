@@ -236,6 +236,8 @@ class Case(models.Model):
                 condition=~models.Q(state__in=["closed", "voided"]),
                 name="case_dept_open_due",
             ),
+            # Changes since a moment (Open311 `updated_after`, a client syncing what moved).
+            models.Index(fields=["updated_at", "id"], name="case_updated"),
         ]
 
     def __str__(self) -> str:
@@ -297,6 +299,9 @@ class CaseEvent(models.Model):
         verbose_name = _("案卷日志")
         verbose_name_plural = _("案卷日志")
         ordering = ["case", "at", "id"]
+        # Every case's moves in a time window (Open311 `servicerequestupdates`, which
+        # FixMyStreet polls for the last two hours).
+        indexes = [models.Index(fields=["at", "id"], name="case_event_at")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.transition}"

@@ -23,6 +23,9 @@ from django.utils.translation import gettext as _
 API_PREFIX = "/api/"
 FORM_TYPE = "application/x-www-form-urlencoded"
 MULTIPART_TYPE = "multipart/form-data"
+# Interfaces with an error format of their own (Open311 GeoReport v2: a list of
+# {code, description}) make these checks themselves, with `bad_encoding`.
+OWN_ERROR_FORMAT_PREFIXES = ("/open311/",)
 
 
 def _is_utf8(raw: bytes | str) -> bool:
@@ -34,8 +37,8 @@ def _is_utf8(raw: bytes | str) -> bool:
     return True
 
 
-def _bad_encoding(request: HttpRequest) -> str | None:
-    """The part of the request that is not UTF-8 ("query" or "body"), if any."""
+def bad_encoding(request: HttpRequest) -> str | None:
+    """The part of the request that is not UTF-8 ("query", "body" or a multipart field), if any."""
     query = request.META.get("QUERY_STRING", "")
     if not _is_utf8(query):
         return "query"
@@ -128,7 +131,9 @@ class EdgeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         is_api = request.path_info.startswith(API_PREFIX)
-        where = _bad_encoding(request)
+        if request.path_info.startswith(OWN_ERROR_FORMAT_PREFIXES):
+            return self.get_response(request)
+        where = bad_encoding(request)
         if where is not None:
             message = (
                 _("查询参数不是有效的 UTF-8 编码。")

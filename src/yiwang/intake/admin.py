@@ -1,0 +1,184 @@
+"""Django admin of intake: what system administrators set up for the channels.
+
+Rows are saved through the intake actions, never by a plain model save, so every edit is
+checked and audited; forms dry-run the action in ``clean()`` so a refusal shows by its field.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.catalog.models import ObjectType
+from yiwang.core import adminforms
+from yiwang.intake.actions import open311 as open311_actions
+from yiwang.intake.models import Open311Client, PublicService
+from yiwang.org.adminaccess import AdministratorsAdmin
+from yiwang.org.models import User
+from yiwang.org.permissions import acting_user
+
+# ---- Open311 GeoReport v2 ------------------------------------------------------------------
+
+
+class _ActorForm(forms.ModelForm):
+    _actor: User  # set by get_form
+
+
+class _ActorAdmin(AdministratorsAdmin):
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form._actor = acting_user(request)  # type: ignore[attr-defined]
+        return form
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Requests keep pointing at their client and service: switch them off instead.
+        return False
+
+
+class Open311ClientForm(_ActorForm):
+    class Meta:
+        model = Open311Client
+        fields = ["name", "contact", "rate", "is_active"]
+
+    def save_through_action(self) -> tuple[str | None, Open311Client]:
+        data = self.cleaned_data
+        if self.instance.pk is None:
+            key, client = open311_actions.issue_client(
+                self._actor, name=data["name"], contact=data["contact"], rate=data["rate"]
+            )
+            if not data["is_active"]:
+                client = open311_actions.update_client(self._actor, client.pk, is_active=False)
+            return key, client
+        client = open311_actions.update_client(
+            self._actor,
+            self.instance.pk,
+            name=data["name"],
+            contact=data["contact"],
+            rate=data["rate"],
+            is_active=data["is_active"],
+        )
+        return None, client
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            adminforms.dry_run(self, self.save_through_action, {})
+        return data
+
+
+@admin.register(Open311Client)
+class Open311ClientAdmin(_ActorAdmin):
+    """Clients of the Open311 interface; the api_key is shown once, when issued or reset."""
+
+    form = Open311ClientForm
+    list_display = ["name", "key_prefix", "rate", "is_active", "created_at", "last_used_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "key_prefix", "contact"]
+    readonly_fields = ["key_prefix", "created_at", "last_used_at"]
+    actions = ["reset_keys"]
+
+    def save_model(self, request: HttpRequest, obj: Open311Client, form: Any, change: bool) -> None:
+        key, saved = form.save_through_action()
+        obj.pk = saved.pk
+        if key is not None:
+            messages.warning(
+                request,
+                gettext("客户端“%(name)s”的 api_key：%(key)s（只显示这一次，请立即转交对方保存）")
+                % {"name": saved.name, "key": key},
+            )
+
+    @admin.action(description=_("重置所选客户端的 api_key"))
+    def reset_keys(self, request: HttpRequest, queryset: QuerySet[Open311Client]) -> None:
+        actor = acting_user(request)
+        for client in queryset:
+            key = open311_actions.reset_client_key(actor, client.pk)
+            messages.warning(
+                request,
+                gettext("客户端“%(name)s”的新 api_key：%(key)s（只显示这一次，旧密钥已失效）")
+                % {"name": client.name, "key": key},
+            )
+
+
+class PublicServiceForm(_ActorForm):
+    attributes = forms.CharField(
+        label=_("附加字段"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
+        help_text=_(
+            "JSON 列表，每项如 "
+            '{"code": "SIZE", "datatype": "singlevaluelist", "required": true, '
+            '"description": "垃圾多少", "values": [{"key": "small", "name": "一袋以内"}]}；'
+            "datatype 可为 string、number、datetime、text、singlevaluelist、multivaluelist。"
+        ),
+    )
+
+    class Meta:
+        model = PublicService
+        fields = ["type", "name", "description", "keywords", "group", "order", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "type" in self.fields:
+            self.fields["type"].queryset = ObjectType.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        if self.instance.pk:
+            self.initial["attributes"] = json.dumps(
+                self.instance.attributes, ensure_ascii=False, indent=2
+            )
+
+    def clean_attributes(self) -> Any:
+        raw = self.cleaned_data.get("attributes") or ""
+        if not raw.strip():
+            return []
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise forms.ValidationError(gettext("不是有效的 JSON：%s") % exc) from None
+
+    def save_through_action(self) -> PublicService:
+        data = self.cleaned_data
+        obj_type = self.instance.type if self.instance.pk else data["type"]
+        return open311_actions.save_public_service(
+            self._actor,
+            kind=obj_type.kind,
+            type_code=obj_type.code,
+            name=data.get("name", ""),
+            description=data.get("description", ""),
+            keywords=data.get("keywords", ""),
+            group=data.get("group", ""),
+            attributes=data.get("attributes"),
+            order=data.get("order") or 0,
+            is_active=data.get("is_active", False),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            adminforms.dry_run(self, self.save_through_action, {"type_code": "type"})
+        return data
+
+
+@admin.register(PublicService)
+class PublicServiceAdmin(_ActorAdmin):
+    """The types the city opens to the public (Open311 `services`), with their questions."""
+
+    form = PublicServiceForm
+    list_display = ["type", "name", "group", "order", "is_active", "updated_at"]
+    list_filter = ["is_active", "type__kind"]
+    search_fields = ["type__code", "type__name", "name", "keywords"]
+    list_select_related = ["type"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The type names the entry; open another type as a new entry.
+        return ["type"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: PublicService, form: Any, change: bool) -> None:
+        obj.pk = form.save_through_action().pk
