@@ -373,7 +373,11 @@ def test_tasks_are_listed_nearest_first_from_the_phone(city: City) -> None:
     # The distance shown agrees with the geodesic within 0.5 %.
     html = client.get(f"/m/tasks/list/?lon={phone[0]}&lat={phone[1]}").content.decode()
     for number, (lon, lat, kind) in zip(numbers, spots, strict=True):
-        shown = float(re.search(rf'data-number="{number}" data-kind="{kind}" data-distance="([0-9.]+)"', html).group(1))  # type: ignore[union-attr]
+        shown = float(
+            re.search(
+                rf'data-number="{number}" data-kind="{kind}" data-distance="([0-9.]+)"', html
+            ).group(1)
+        )  # type: ignore[union-attr]
         assert shown == pytest.approx(geod.inv(phone[0], phone[1], lon, lat)[2], rel=0.005)
 
     # From the other corner the order turns around.
@@ -399,7 +403,7 @@ def test_a_verify_task_is_done_from_the_phone_with_its_photo(city: City) -> None
     page = client.get(f"/m/tasks/{case.number}/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert f'/m/tasks/{case.number}/verify_confirm/' in html
+    assert f"/m/tasks/{case.number}/verify_confirm/" in html
     assert f'name="version" value="{case.version}"' in html
 
     done = client.post(
@@ -541,7 +545,9 @@ def test_the_pages_run_no_inline_script_under_the_csp(city: City) -> None:
         response = client.get(url)
         assert response.status_code == 200, url
         assert "script-src 'self'" in response["Content-Security-Policy"]
-        for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", response.content.decode(), re.S):
+        for attrs, body in re.findall(
+            r"<script([^>]*)>(.*?)</script>", response.content.decode(), re.S
+        ):
             # Scripts come from files; the only inline element is the page's JSON config.
             assert "src=" in attrs or 'type="application/json"' in attrs, (url, attrs)
             if "src=" in attrs:

@@ -44,9 +44,7 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
-def inspector_tasks(
-    user: User, lon: float | None = None, lat: float | None = None
-) -> list[Task]:
+def inspector_tasks(user: User, lon: float | None = None, lat: float | None = None) -> list[Task]:
     """The user's 核实 and 核查 tasks: nearest first from (lon, lat), else earliest due first.
 
     The worklists of the case loop decide what is a task (state, assignee, scope); the
@@ -55,7 +53,9 @@ def inspector_tasks(
     tasks: list[Task] = []
     for key, kind in (("verify_tasks", "verify"), ("check_tasks", "check")):
         for case in case_queries.worklist(user, key)[:TASK_LIST_LIMIT]:
-            distance = None if lon is None or lat is None else haversine_m(lon, lat, case.lon, case.lat)
+            distance = (
+                None if lon is None or lat is None else haversine_m(lon, lat, case.lon, case.lat)
+            )
             tasks.append(Task(case, kind, distance))
     far = float("inf")
     no_due = datetime.max.replace(tzinfo=UTC)

@@ -278,9 +278,7 @@ def complete_task(
     if phase is None:
         raise InvalidInput("bad_transition", "城管通只能办理核实和核查任务。", "name")
     if len(photos) > MAX_TASK_PHOTOS:
-        raise InvalidInput(
-            "too_many_photos", f"一次最多附带 {MAX_TASK_PHOTOS} 张照片。", "photos"
-        )
+        raise InvalidInput("too_many_photos", f"一次最多附带 {MAX_TASK_PHOTOS} 张照片。", "photos")
     case = case_queries.case_detail(actor, number)
     # Refused before any photo is written (the move checks both again under the row lock).
     if case.version != version:

@@ -36,7 +36,6 @@ ERRORS: dict[int, Any] = {
 }
 
 
-
 def _number_not_bool(value: Any) -> Any:
     # JSON true is not an accuracy of 1 m.
     if isinstance(value, bool):
@@ -132,7 +131,9 @@ def file_report(
     )
     if filed.replayed:
         response["Idempotent-Replayed"] = "true"
-    return Status(200 if filed.replayed else 201, _report_out(filed.submission, filed.case, filed.replayed))
+    return Status(
+        200 if filed.replayed else 201, _report_out(filed.submission, filed.case, filed.replayed)
+    )
 
 
 @router.post(

@@ -20,8 +20,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -34,7 +34,6 @@ from yiwang.cases import deadlines
 from yiwang.cases import queries as case_queries
 from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, Upload
 from yiwang.cases.models import Case
-from yiwang.cases.views.worklists import countdown_text
 from yiwang.cases.workflow import TRANSITIONS
 from yiwang.catalog import queries as catalog_queries
 from yiwang.core.errors import ActionError, Conflict, NotFound
@@ -75,7 +74,6 @@ ICONS = (
 # Text the scripts show; translated here so the scripts carry no UI strings.
 LABELS = {
     "offline": _("离线：上报将保存在本机，联网后自动发送。"),
-    "online": _("已联网"),
     "loginNeeded": _("登录已过期。待发送的上报仍保存在本机，登录后自动发送。"),
     "login": _("登录"),
     "queued": _("待发送"),
@@ -84,13 +82,11 @@ LABELS = {
     "done": _("已发送"),
     "refused": _("被拒绝"),
     "otherUser": _("属于其他账号"),
-    "retryLater": _("发送失败，稍后自动重试"),
     "caseNumber": _("案卷"),
     "photos": _("照片"),
     "remove": _("删除"),
     "removeConfirm": _("删除这条尚未发送的上报？"),
     "locating": _("正在获取当前位置…"),
-    "located": _("已定位"),
     "accuracy": _("精度约 %(m)s 米"),
     "geoFailed": _("无法获取当前位置，请在地图上点选或拖动标记。"),
     "pickOnMap": _("请在地图上点选问题位置。"),
@@ -134,7 +130,7 @@ def _config(request: HttpRequest, user: User) -> dict[str, Any]:
         "typesUrl": reverse("inspector_app:types"),
         "swUrl": reverse("inspector_app:sw"),
         "scope": reverse("inspector_app:report"),
-        "loginUrl": f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': reverse('inspector_app:report')})}",
+        "loginUrl": _login_url(),
         "tasksListUrl": reverse("inspector_app:task_list"),
         "caseUrl": reverse("cases:detail", kwargs={"number": "NUMBER"}),
         "tileUrl": settings.TILE_URL,
@@ -144,6 +140,11 @@ def _config(request: HttpRequest, user: User) -> dict[str, Any]:
         "photoMaxSide": PHOTO_MAX_SIDE,
         "labels": {k: str(v) for k, v in LABELS.items()},
     }
+
+
+def _login_url() -> str:
+    """Back to the app after signing in (the queued reports are still on the phone)."""
+    return f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': reverse('inspector_app:report')})}"
 
 
 def _page(request: HttpRequest, template: str, user: User, **extra: Any) -> HttpResponse:
@@ -211,9 +212,6 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "case": t.case,
             "distance": _distance_text(t.distance_m),
             "light": case_queries.light(t.case, now, cal=cal),
-            "countdown": countdown_text(t.case.stage_due_at, t.case.stage_unit, now, cal)
-            if t.case.stage_due_at and t.case.stage_unit
-            else "",
         }
         for t in tasks
     ]
@@ -230,7 +228,7 @@ def _distance_text(metres: float | None) -> str:
     if metres is None:
         return ""
     if metres < 1000:
-        return gettext("%(m)s 米") % {"m": int(round(metres))}
+        return gettext("%(m)s 米") % {"m": round(metres)}
     return gettext("%(km)s 公里") % {"km": f"{metres / 1000:.1f}"}
 
 
@@ -313,9 +311,7 @@ def task_move(request: HttpRequest, number: str, name: str) -> HttpResponse:
             name,
             version=version,
             note=request.POST.get("note", ""),
-            photos=[
-                Upload(u.name or "", u.read(), u.content_type or "") for u in uploads
-            ],
+            photos=[Upload(u.name or "", u.read(), u.content_type or "") for u in uploads],
         )
     except ActionError as exc:
         error, field, status = exc.message, exc.field or "", exc.status

@@ -26,6 +26,8 @@
   var chosenType = null; // {kind, code, name}
   var photos = []; // [{blob, url}]
   var types = null;
+  var MAX_OPTIONS = 30;
+  var lastSaved = null; // the id of the report the note under the button is about
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -131,10 +133,23 @@
       return;
     }
     if (!q) { typeList.hidden = true; return; }
-    var found = types.filter(function (t) {
-      return t.name.toLowerCase().indexOf(q) >= 0 || t.code.indexOf(q) === 0 ||
-        (t.major || "").toLowerCase().indexOf(q) >= 0;
-    }).slice(0, 20);
+    var kindEl = form.querySelector("input[name=kind-filter]:checked");
+    var kind = kindEl ? kindEl.value : "";
+    // Best matches first: the name itself, a name starting with it, containing it, a code.
+    function rank(t) {
+      var name = t.name.toLowerCase();
+      if (name === q) return 0;
+      if (name.indexOf(q) === 0) return 1;
+      if (name.indexOf(q) >= 0) return 2;
+      if (t.code.indexOf(q) === 0) return 3;
+      if ((t.major || "").toLowerCase().indexOf(q) >= 0) return 4;
+      return -1;
+    }
+    var found = types.map(function (t, i) { return { t: t, r: rank(t), i: i }; })
+      .filter(function (x) { return x.r >= 0 && (!kind || x.t.kind === kind); })
+      .sort(function (a, b) { return a.r - b.r || a.i - b.i; })
+      .slice(0, MAX_OPTIONS)
+      .map(function (x) { return x.t; });
     if (!found.length) typeList.appendChild(el("li", { class: "picker-empty" }, T.noTypeMatch));
     found.forEach(function (t) {
       var li = el("li", { role: "option" });
@@ -163,6 +178,9 @@
     typeChosen.dataset.code = "";
     if (types) renderOptions();
     else loadTypes().then(renderOptions, renderOptions);
+  });
+  form.querySelectorAll("input[name=kind-filter]").forEach(function (radio) {
+    radio.addEventListener("change", function () { if (types) renderOptions(); });
   });
   loadTypes().catch(function () { /* shown when the reporter searches */ });
 
@@ -221,6 +239,7 @@
     var button = document.getElementById("report-submit");
     button.disabled = true;
     P.save(item).then(function () {
+      lastSaved = item.id;
       // A new report starts empty; the place stays (the next problem is often next door).
       photos.forEach(function (p) { URL.revokeObjectURL(p.url); });
       photos = [];
@@ -251,14 +270,17 @@
     head.append(el("strong", {}, item.typeName || item.typeCode),
                 el("span", { class: "queue-status" }, statusLabel(item)));
     li.appendChild(head);
-    var when = new Date(item.createdAt);
-    var meta = when.toLocaleString() + (item.number ? " · " + T.caseNumber + " " + item.number : "");
+    var meta = el("div", { class: "queue-meta" }, new Date(item.createdAt).toLocaleString());
+    if (item.number) {
+      meta.append(" · " + T.caseNumber + " ");
+      meta.appendChild(el("a", { href: cfg.caseUrl.replace("NUMBER", item.number) }, item.number));
+    }
     var nPhotos = (item.photos || []).length;
     if (nPhotos) {
       var sent = item.photos.filter(function (p) { return p.state === "sent"; }).length;
-      meta += " · " + T.photos + " " + sent + "/" + nPhotos;
+      meta.append(" · " + T.photos + " " + sent + "/" + nPhotos);
     }
-    li.appendChild(el("div", { class: "queue-meta" }, meta));
+    li.appendChild(meta);
     if (item.number) li.dataset.number = item.number;
     if (item.description) li.appendChild(el("div", { class: "queue-text" }, item.description));
     var errors = [item.error].concat((item.photos || []).map(function (p) { return p.error; }))
@@ -281,7 +303,15 @@
       queueEl.replaceChildren.apply(queueEl, pending.map(row));
       sentEl.replaceChildren.apply(sentEl, sent.map(row));
       queueCount.textContent = String(pending.length);
+      queueCount.hidden = pending.length === 0;
       queueEmpty.hidden = pending.length > 0;
+      // The note under the button follows the report it was about.
+      var last = items.filter(function (i) { return i.id === lastSaved; })[0];
+      if (last && last.status === "done") {
+        savedEl.textContent = T.done + " · " + T.caseNumber + " " + last.number;
+      } else if (last && last.status === "refused") {
+        savedEl.hidden = true;
+      }
     }).catch(function () { showError(T.storageFailed); });
   }
 
