@@ -422,6 +422,9 @@ def test_a_verify_task_is_done_from_the_phone_with_its_photo(city: City) -> None
     assert case.number not in listed(client)
     notice = client.get(done["Location"]).content.decode()
     assert "核实属实" in notice and case.number in notice
+    # The notice repeats a case number, nothing else a link could carry.
+    forged = client.get("/m/tasks/?done=请致电0000&move=verify_confirm").content.decode()
+    assert "请致电" not in forged and 'id="task-done"' not in forged
 
 
 @pytest.mark.django_db
