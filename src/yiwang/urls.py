@@ -12,5 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("yiwang.cases.urls")),
     path("open311/v2/", include("yiwang.intake.open311_urls")),
+    path("m/", include("yiwang.intake.urls_inspector")),
     path("", include("yiwang.web.urls")),
 ]

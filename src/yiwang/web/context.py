@@ -46,6 +46,8 @@ MENU: tuple[MenuEntry, ...] = (
         "cases:new",
         frozenset({Role.INSPECTOR, Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN}),
     ),
+    # The inspector's phone app (intake): installable, works offline.
+    MenuEntry("phone", _("城管通"), "inspector_app:report", frozenset({Role.INSPECTOR})),
     MenuEntry("map", _("地图"), "web:map"),
     MenuEntry("types", _("部件事件分类"), "web:types"),
     MenuEntry("components", _("部件"), "web:components"),

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.cases import scope
-from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CasePhoto
+from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CasePhoto, State
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.org.models import User
 from yiwang.org.permissions import has_role
@@ -61,7 +61,18 @@ def _check_uploader(actor: User, case: Case, phase: str) -> None:
         and case.department_id == actor.department_id
     ):
         return
-    raise PermissionDenied("not_holder", "只有承办部门的处置人员可以上传处置后照片。", "phase")
+    # The inspector sent to check the handling photographs the result on the spot (核查照片).
+    if (
+        has_role(actor, {Role.INSPECTOR})
+        and case.state == State.CHECKING
+        and case.assignee_id == actor.pk
+    ):
+        return
+    raise PermissionDenied(
+        "not_holder",
+        "只有承办部门的处置人员或负责核查的监督员可以上传处置后照片。",
+        "phase",
+    )
 
 
 def add_photo(

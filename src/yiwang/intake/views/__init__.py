@@ -1,0 +1,1 @@
+"""Pages of the intake channels: one module per channel."""

@@ -1,0 +1,1 @@
+"""The JSON API of the intake channels: one router module per channel."""
