@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from yiwang.intake.models import Submission
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+
+from yiwang.cases import queries as case_queries
+from yiwang.cases.models import Case
+from yiwang.core.errors import NotFound
+from yiwang.core.scope import scoped
+from yiwang.intake.models import HotlineMessage, HotlineOrder, HotlineSystem, Submission
+from yiwang.org.models import Division, User
+from yiwang.org.permissions import has_role
+from yiwang.org.roles import Role
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def submission_by_tracking_code(code: str) -> Submission | None:
@@ -13,3 +27,61 @@ def submission_by_tracking_code(code: str) -> Submission | None:
     return (
         Submission.objects.select_related("case", "case__type").filter(tracking_code=code).first()
     )
+
+
+# =============================================================================================
+# 12345 hotline work orders: the operators' queue, the delivery log, a street's daily list
+
+
+def hotline_orders(user: User, status: str | None = None) -> QuerySet[HotlineOrder]:
+    """Orders of the user's area (the resolved division, or the node for unresolved text)."""
+    qs = scoped(HotlineOrder.objects.all(), user, "division_path").select_related(
+        "system", "case", "resolved_division"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-received_at", "-id")
+
+
+def hotline_order(user: User, pk: int) -> HotlineOrder:
+    row = hotline_orders(user).filter(pk=pk).first()
+    if row is None:
+        raise NotFound("order_not_found", "该热线工单不存在或不在您的管辖范围内。", None)
+    return row
+
+
+def hotline_messages(user: User, status: str | None = None) -> QuerySet[HotlineMessage]:
+    """The outbound webhook log (administrators): messages with their attempts."""
+    if not has_role(user, [Role.ADMIN]):
+        return HotlineMessage.objects.none()
+    qs = scoped(HotlineMessage.objects.all(), user, "order__division_path")
+    if status:
+        qs = qs.filter(status=status)
+    return (
+        qs.select_related("system", "order")
+        .prefetch_related("deliveries")
+        .order_by("-created_at", "-id")
+    )
+
+
+def hotline_systems() -> QuerySet[HotlineSystem]:
+    return HotlineSystem.objects.filter(is_active=True).order_by("code")
+
+
+def street_daily_cases(user: User, street_code: str, day: date) -> QuerySet[Case]:
+    """The cases reported in one street on one day (Shanghai calendar day), oldest first."""
+    start = datetime.combine(day, time.min, tzinfo=SHANGHAI)
+    end = start + timedelta(days=1)
+    return (
+        case_queries.cases(user)
+        .filter(street__code=street_code, reported_at__gte=start, reported_at__lt=end)
+        .select_related("community")
+        .order_by("reported_at", "id")
+    )
+
+
+def streets(user: User) -> QuerySet[Division]:
+    """The streets a user may export the daily list of."""
+    return scoped(
+        Division.objects.filter(level=Division.Level.STREET), user, "path"
+    ).order_by("code")
