@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 
 from yiwang.cases import queries as case_queries
 from yiwang.cases.models import Case
 from yiwang.core.errors import NotFound
 from yiwang.core.scope import scoped
+from yiwang.geo import queries as geo_queries
 from yiwang.intake.models import HotlineMessage, HotlineOrder, HotlineSystem, Submission
 from yiwang.org.models import Division, User
 from yiwang.org.permissions import has_role
@@ -85,3 +86,17 @@ def streets(user: User) -> QuerySet[Division]:
     return scoped(
         Division.objects.filter(level=Division.Level.STREET), user, "path"
     ).order_by("code")
+
+
+def hotline_map_bounds(user: User, row: HotlineOrder) -> list[list[float]] | None:
+    """Where to open the map for placing an order: around the grids of the division its
+    address resolved to, else around all the user's grids."""
+    qs = geo_queries.grids(user)
+    if row.resolved_division is not None:
+        qs = qs.filter(division_path__startswith=row.resolved_division.path)
+    box = qs.aggregate(
+        west=Min("min_lon"), south=Min("min_lat"), east=Max("max_lon"), north=Max("max_lat")
+    )
+    if box["west"] is None:
+        return geo_queries.scope_bounds(user)
+    return [[box["south"], box["west"]], [box["north"], box["east"]]]

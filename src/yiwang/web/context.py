@@ -46,6 +46,12 @@ MENU: tuple[MenuEntry, ...] = (
         "cases:new",
         frozenset({Role.INSPECTOR, Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN}),
     ),
+    MenuEntry(
+        "hotline",
+        _("热线工单"),
+        "intake:hotline_queue",
+        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN}),
+    ),
     MenuEntry("map", _("地图"), "web:map"),
     MenuEntry("types", _("部件事件分类"), "web:types"),
     MenuEntry("components", _("部件"), "web:components"),
