@@ -23,6 +23,8 @@ from typing import Any
 
 from yiwang.org.models import Division
 
+# How the full name of a division ends, from province down to street / town.
+FULL_NAME_ENDINGS = ("省", "市", "区", "县", "旗", "州", "盟", "街道", "镇", "乡")
 _lock = threading.Lock()
 _parser: Any = None
 
@@ -60,8 +62,10 @@ def parse_names(text: str) -> ParsedNames:
     result = _location_parser()(text, town_village=True, change2new=True)
 
     def literal(key: str) -> str:
+        # A full name (ending 市, 区, 街道 …) written in the text; the parser sometimes
+        # answers with the short name it matched ("南山" in "南山公园").
         name = result.get(key) or ""
-        return name if name and name in text else ""
+        return name if name.endswith(FULL_NAME_ENDINGS) and name in text else ""
 
     return ParsedNames(literal("province"), literal("city"), literal("county"), literal("town"))
 

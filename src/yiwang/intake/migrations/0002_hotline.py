@@ -4,34 +4,10 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-# A few common 12345 categories and the GB/T 47678.5-2026 matter type each becomes. The
-# codes are ours (DB44/T 2479-2024's table was not available): administrators edit the
-# table (管理后台 › 热线分类对照) to match their hotline's own codes.
-DEFAULT_CATEGORIES = [
-    ("暴露垃圾", "市容环境/暴露垃圾", "06010"),
-    ("垃圾满溢", "市容环境/垃圾站（箱）满溢", "06042"),
-    ("道路破损", "市容环境/道路破损", "06013"),
-    ("井盖异常", "市政设施/井盖缺损", "01023"),
-    ("路灯异常", "市政设施/路灯不亮", "01037"),
-    ("噪声扰民", "环境保护/噪声扰民", "06028"),
-    ("施工扰民", "施工管理/施工扰民", "08001"),
-    ("油烟污染", "环境保护/油烟污染", "06027"),
-    ("私搭乱建", "违法建设/私搭乱建", "06001"),
-    ("占道经营", "街面秩序/占道经营", "09006"),
-    ("非法小广告", "市容环境/非法小广告", "07001"),
-    ("机动车乱停放", "街面秩序/机动车乱停放", "09009"),
-]
-
-
 def seed_categories(apps, schema_editor):
-    ObjectType = apps.get_model("catalog", "ObjectType")
-    HotlineCategory = apps.get_model("intake", "HotlineCategory")
-    for code, name, type_code in DEFAULT_CATEGORIES:
-        matter = ObjectType.objects.filter(kind="matter", code=type_code).first()
-        if matter is not None:
-            HotlineCategory.objects.get_or_create(
-                code=code, defaults={"name": name, "type": matter}
-            )
+    from yiwang.intake.loader import seed_hotline_categories
+
+    seed_hotline_categories(apps)
 
 
 class Migration(migrations.Migration):
