@@ -277,7 +277,9 @@ PERIODIC_TASKS = {
     "yiwang.org.tasks.prune_expired_tokens": 3600,
     "yiwang.cases.tasks.prune_idempotency_keys": 3600,
     # 12345 hotline: queue the outcome of hotline cases from their timeline, send the outbox.
-    "yiwang.intake.tasks.hotline_outbound": int(os.environ.get("YIWANG_HOTLINE_OUTBOUND_EVERY", "30")),
+    "yiwang.intake.tasks.hotline_outbound": int(
+        os.environ.get("YIWANG_HOTLINE_OUTBOUND_EVERY", "30")
+    ),
 }
 
 # 12345 hotline work orders (docs/intake.md): a signed request whose timestamp is further

@@ -90,8 +90,8 @@ def jsonl(*orders: dict[str, Any]) -> bytes:
     return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in orders).encode()
 
 
-@pytest.fixture
-def hotline(city: City, settings: Any) -> HotlineSystem:
+@pytest.fixture(name="hotline")
+def hotline_fixture(city: City, settings: Any) -> HotlineSystem:
     """The province's 12345 platform, registered by the administrator; this node is 深圳市."""
     settings.NODE_DIVISION_CODE = "440300"
     return hotline_actions.create_system(
@@ -125,8 +125,8 @@ class CallbackServer:
         return self.script[index]
 
 
-@pytest.fixture
-def callback_server() -> Iterator[CallbackServer]:
+@pytest.fixture(name="callback_server")
+def callback_server_fixture() -> Iterator[CallbackServer]:
     state = CallbackServer(script=[200])
     lock = threading.Lock()
 

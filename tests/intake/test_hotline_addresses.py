@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from hotline_support import hotline, order, post_order  # noqa: F401  (fixtures)
-from shared_data import shared_file
+from hotline_support import hotline_fixture, order, post_order  # noqa: F401  (fixtures)
 
 from case_support import City
+from shared_data import shared_file
 from yiwang.intake import addresses
 from yiwang.intake.models import HotlineOrder, HotlineSystem
 from yiwang.org.models import Division

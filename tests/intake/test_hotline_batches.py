@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from hotline_support import (  # noqa: F401  (fixtures)
-    hotline,
+    hotline_fixture,
     jsonl,
     order,
     post_batch,
@@ -175,9 +175,25 @@ def test_an_xlsx_with_a_bad_row_writes_nothing_and_names_the_row(
     city: City, hotline: HotlineSystem
 ) -> None:
     header = ["工单编号 order_id", "受理时间", "诉求分类编码", "标题", "诉求地址", "经度", "纬度"]
-    good = ["F-1", "2026-12-01 09:30", "暴露垃圾", "路口垃圾", "深圳市福田区华强南路", 114.051, 22.541]
+    good = [
+        "F-1",
+        "2026-12-01 09:30",
+        "暴露垃圾",
+        "路口垃圾",
+        "深圳市福田区华强南路",
+        114.051,
+        22.541,
+    ]
     bad_time = ["F-2", "昨天下午", "暴露垃圾", "路口垃圾", "深圳市福田区华强南路", 114.051, 22.541]
-    bad_lat = ["F-3", "2026-12-01 09:30", "暴露垃圾", "路口垃圾", "深圳市福田区华强南路", 114.051, 222]
+    bad_lat = [
+        "F-3",
+        "2026-12-01 09:30",
+        "暴露垃圾",
+        "路口垃圾",
+        "深圳市福田区华强南路",
+        114.051,
+        222,
+    ]
     errors = _rejected(post_batch(Client(), _xlsx([header, good, bad_time, bad_lat]), fmt="xlsx"))
     by_row = {e["index"]: e for e in errors}
     # Spreadsheet rows: the header is row 1, so the bad orders are rows 3 and 4.

@@ -14,9 +14,9 @@ from hotline_support import (  # noqa: F401  (fixtures)
     CALLBACK_SECRET,
     CallbackServer,
     Received,
-    callback_server,
+    callback_server_fixture,
     hmac_signature,
-    hotline,
+    hotline_fixture,
     order,
     post_order,
 )
@@ -100,9 +100,9 @@ def test_registered_is_sent_signed_and_retried_until_the_hotline_takes_it(
     assert bodies[0]["order_id"] == "O-1" and bodies[0]["case_number"] == case.number
     assert bodies[0]["state"] == "pending_dispatch" and bodies[0]["note"] == "属实，立案。"
     codes = list(
-        HotlineDelivery.objects.filter(message=message).order_by("at").values_list(
-            "status_code", flat=True
-        )
+        HotlineDelivery.objects.filter(message=message)
+        .order_by("at")
+        .values_list("status_code", flat=True)
     )
     assert codes == [500, 503, 200]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from hotline_support import hotline, order, post_order  # noqa: F401  (fixtures)
+from hotline_support import hotline_fixture, order, post_order  # noqa: F401  (fixtures)
 
 from case_support import POINT_A, POINT_B, City
 from yiwang.cases.models import Case

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from hotline_support import (  # noqa: F401  (fixtures)
     INBOUND_SECRET,
-    hotline,
+    hotline_fixture,
     order,
     post_order,
     signed_headers,
@@ -106,9 +106,7 @@ def test_a_tampered_body_or_a_wrong_key_is_refused_and_nothing_is_written(
     unknown = post_order(client, order("GD-0004"), system="someone-else")
     assert unknown.status_code == 401 and _error(unknown)["code"] == "unknown_system"
 
-    unsigned = client.post(
-        "/api/intake/hotline/orders", original, content_type="application/json"
-    )
+    unsigned = client.post("/api/intake/hotline/orders", original, content_type="application/json")
     assert unsigned.status_code == 401
     assert _error(unsigned)["code"] in ("missing_system", "missing_signature")
     assert HotlineOrder.objects.count() == 0 and Case.objects.count() == 0

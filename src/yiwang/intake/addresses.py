@@ -93,7 +93,9 @@ def resolve(text: str, node: Division) -> Resolved:
         return Resolved(names, None, outside=False)
     province = city = county = town = None
     if names.province:
-        province = Division.objects.filter(level=Division.Level.PROVINCE, name=names.province).first()
+        province = Division.objects.filter(
+            level=Division.Level.PROVINCE, name=names.province
+        ).first()
     if names.city:
         qs = Division.objects.filter(level=Division.Level.CITY, name=names.city)
         if province is not None:

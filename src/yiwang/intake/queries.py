@@ -83,9 +83,9 @@ def street_daily_cases(user: User, street_code: str, day: date) -> QuerySet[Case
 
 def streets(user: User) -> QuerySet[Division]:
     """The streets a user may export the daily list of."""
-    return scoped(
-        Division.objects.filter(level=Division.Level.STREET), user, "path"
-    ).order_by("code")
+    return scoped(Division.objects.filter(level=Division.Level.STREET), user, "path").order_by(
+        "code"
+    )
 
 
 def hotline_map_bounds(user: User, row: HotlineOrder) -> list[list[float]] | None:

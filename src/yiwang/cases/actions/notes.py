@@ -53,7 +53,9 @@ def add_note(
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(number=number).first()
         if case is None or not scope.can_see(actor, case):
-            raise NotFound("case_not_found", f"案卷 {number} 不存在或不在您的管辖范围内。", "number")
+            raise NotFound(
+                "case_not_found", f"案卷 {number} 不存在或不在您的管辖范围内。", "number"
+            )
         return CaseEvent.objects.create(
             case=case,
             at=now,

@@ -183,7 +183,9 @@ def _check_line(value: str, field: str, limit: int) -> None:
 # ---- authentication of a hotline system's request -------------------------------------------
 
 
-def authenticate(code: str | None, timestamp: str | None, signature: str | None, body: bytes) -> HotlineSystem:
+def authenticate(
+    code: str | None, timestamp: str | None, signature: str | None, body: bytes
+) -> HotlineSystem:
     """The hotline system that signed ``body``, or SignatureRefused (401) saying why."""
     if not code:
         raise SignatureRefused(
@@ -216,7 +218,9 @@ def authenticate(code: str | None, timestamp: str | None, signature: str | None,
             "timestamp",
         )
     if problem is not None:
-        raise SignatureRefused("bad_signature", "签名不正确：请求体或时间戳与签名不符。", "signature")
+        raise SignatureRefused(
+            "bad_signature", "签名不正确：请求体或时间戳与签名不符。", "signature"
+        )
     return system
 
 
@@ -428,12 +432,7 @@ def _file_case(
 
 
 def _queued_order(actor: User, pk: int) -> HotlineOrder:
-    row = (
-        HotlineOrder.objects.select_for_update()
-        .select_related("system")
-        .filter(pk=pk)
-        .first()
-    )
+    row = HotlineOrder.objects.select_for_update().select_related("system").filter(pk=pk).first()
     if row is None or not path_in_scope(actor, row.division_path):
         raise NotFound("order_not_found", "该热线工单不存在或不在您的管辖范围内。", None)
     if row.status != HotlineOrder.Status.AWAITING_LOCATION:
@@ -506,7 +505,11 @@ def return_order(actor: User, pk: int, *, reason: str, now: datetime | None = No
             now=now,
         )
         audit.record(
-            actor, "intake.hotline_order.return", row, f"热线工单 {row.order_id} 退单", reason=reason
+            actor,
+            "intake.hotline_order.return",
+            row,
+            f"热线工单 {row.order_id} 退单",
+            reason=reason,
         )
     return row
 

@@ -64,6 +64,7 @@ def _records(data: bytes, fmt: str, errors: ErrorCollector) -> list[tuple[int, d
 
 
 def _where(fmt: str, index: int) -> str:
+    # JSONL: the line of the file; XLSX: the spreadsheet's row number (header = row 1).
     return f"第 {index} 行"
 
 
@@ -91,17 +92,15 @@ def import_batch(
         try:
             order = HotlineOrderIn.model_validate(record)
         except ValidationError as exc:
-            body = validation_error_body(list(exc.errors()))
-            errors.add(index, ref, body["code"], f"{_where(fmt, index)}：{body['message']}", body["field"])
+            body = validation_error_body([dict(e) for e in exc.errors()])
+            errors.add(
+                index, ref, body["code"], f"{_where(fmt, index)}：{body['message']}", body["field"]
+            )
             continue
         if order.order_id in first_line:
-            errors.add(
-                index,
-                ref,
-                "duplicate_order",
-                f"{_where(fmt, index)}：工单编号 {order.order_id} 与第 {first_line[order.order_id]} 行重复。",
-                "order_id",
-            )
+            earlier = first_line[order.order_id]
+            message = f"{_where(fmt, index)}：工单编号 {order.order_id} 与第 {earlier} 行重复。"
+            errors.add(index, ref, "duplicate_order", message, "order_id")
             continue
         first_line[order.order_id] = index
         orders.append((index, order))
@@ -119,7 +118,11 @@ def import_batch(
             except ActionError as exc:
                 field_name = exc.field.rsplit(".", 1)[-1] if exc.field else None
                 errors.add(
-                    index, order.order_id, exc.code, f"{_where(fmt, index)}：{exc.message}", field_name
+                    index,
+                    order.order_id,
+                    exc.code,
+                    f"{_where(fmt, index)}：{exc.message}",
+                    field_name,
                 )
         # Raised inside the transaction: nothing of the batch stays.
         errors.raise_if_any("工单")

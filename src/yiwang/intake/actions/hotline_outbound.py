@@ -249,7 +249,9 @@ def deliver(message_id: int, *, now: datetime | None = None) -> HotlineDelivery 
         elif message.attempts >= settings.HOTLINE_MAX_ATTEMPTS:
             message.status = HotlineMessage.Status.FAILED
             message.next_attempt_at = None
-            log.warning("hotline message %s given up after %s attempts", message.pk, message.attempts)
+            log.warning(
+                "hotline message %s given up after %s attempts", message.pk, message.attempts
+            )
         else:
             message.next_attempt_at = now + backoff(message.attempts)
         message.save()

@@ -12,14 +12,21 @@ from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from yiwang.core.schemas import Latitude, Longitude
 from yiwang.core.textinput import SafeText
 from yiwang.geo.schemas import CrsName
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION: Literal["1"] = "1"
 ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$"
 PHONE_PATTERN = r"^[0-9+][0-9-]{0,19}$"
 MAX_ATTACHMENTS = 9

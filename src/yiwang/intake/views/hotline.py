@@ -71,7 +71,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _order_context(request: HttpRequest, user: User, row: HotlineOrder, **extra: Any) -> dict[str, Any]:
+def _order_context(
+    request: HttpRequest, user: User, row: HotlineOrder, **extra: Any
+) -> dict[str, Any]:
     payload = row.payload
     phone = payload.get("caller_phone") or ""
     return {
