@@ -110,6 +110,10 @@ class HotlineCategoryAdmin(_ActionAdmin):
 
 
 class HotlineSystemForm(_ActorForm):
+    callback_url = forms.URLField(
+        label=_("回调地址"), required=False, max_length=500, assume_scheme="https"
+    )
+
     class Meta:
         model = HotlineSystem
         fields = ["code", "name", "inbound_secret", "callback_url", "callback_secret", "is_active"]

@@ -17,7 +17,6 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from ninja.security import APIKeyHeader
 
-from yiwang.core.spreadsheets import XLSX_CONTENT_TYPE
 from yiwang.intake import hotline_format, queries, signing
 from yiwang.intake.actions import hotline as actions
 from yiwang.intake.actions import hotline_batches
@@ -78,11 +77,14 @@ class BatchOptions(Schema):
     fmt: Literal["jsonl", "xlsx"] = Field("jsonl", alias="format", description="jsonl 或 xlsx")
 
 
+# The raw file is read whatever its declared type (JSON Lines may come as text/plain or
+# application/x-ndjson, XLSX as application/octet-stream or its own type); the document
+# names the two generic types every client library can send.
 BATCH_BODY = {
     "required": True,
     "content": {
-        "application/x-ndjson": {"schema": {"type": "string"}},
-        XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        "text/plain": {"schema": {"type": "string"}},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
     },
 }
 
