@@ -118,7 +118,7 @@ def update_system(actor: User, pk: int, **fields: Any) -> HotlineSystem:
     if url and not str(url).startswith(("http://", "https://")):
         raise InvalidInput("bad_url", "回调地址应以 http:// 或 https:// 开头。", "callback_url")
     with transaction.atomic():
-        system = HotlineSystem.objects.select_for_update().filter(pk=pk).first()
+        system = HotlineSystem.objects.select_for_update(of=("self",)).filter(pk=pk).first()
         if system is None:
             raise NotFound("not_found", "热线系统不存在。", None)
         for key, value in fields.items():
@@ -296,7 +296,7 @@ def apply_order(
     data = order.canonical()
     digest = content_hash(data)
     existing = (
-        HotlineOrder.objects.select_for_update()
+        HotlineOrder.objects.select_for_update(of=("self",))
         .select_related("case")
         .filter(system=system, order_id=order.order_id)
         .first()
@@ -432,7 +432,12 @@ def _file_case(
 
 
 def _queued_order(actor: User, pk: int) -> HotlineOrder:
-    row = HotlineOrder.objects.select_for_update().select_related("system").filter(pk=pk).first()
+    row = (
+        HotlineOrder.objects.select_for_update(of=("self",))
+        .select_related("system")
+        .filter(pk=pk)
+        .first()
+    )
     if row is None or not path_in_scope(actor, row.division_path):
         raise NotFound("order_not_found", "该热线工单不存在或不在您的管辖范围内。", None)
     if row.status != HotlineOrder.Status.AWAITING_LOCATION:

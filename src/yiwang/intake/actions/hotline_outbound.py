@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, State
+from yiwang.cases.models import FINAL_STATES, CaseEvent, State
 from yiwang.core import audit
 from yiwang.core.errors import Conflict, NotFound
 from yiwang.core.scope import path_in_scope
@@ -49,60 +49,57 @@ OUTCOME_EVENTS = {
 }
 # Where the reason of an approved void was given.
 VOID_REQUESTS = ("request_void", "verify_reject")
-ORDERS_PER_ROUND = 500
+# Outcome moves queued per run of the job (the rest wait for the next run).
+EVENTS_PER_ROUND = 1000
 
 
-def collect_outcomes(*, now: datetime | None = None) -> int:
+def collect_outcomes(*, now: datetime | None = None, limit: int = EVENTS_PER_ROUND) -> int:
     """Queue a message for every outcome move of a hotline case not yet queued."""
     now = now or timezone.now()
-    queued = 0
-    watched = list(
-        HotlineOrder.objects.filter(outcome_done=False, case__isnull=False)
-        .order_by("id")
-        .values_list("id", "case_id")[:ORDERS_PER_ROUND]
+    watched = HotlineOrder.objects.filter(outcome_done=False, case__isnull=False)
+    reported = HotlineMessage.objects.exclude(case_event_id=None).values("case_event_id")
+    new_events = list(
+        CaseEvent.objects.filter(
+            transition__in=list(OUTCOME_EVENTS), case_id__in=watched.values("case_id")
+        )
+        .exclude(pk__in=reported)
+        .order_by("id")[:limit]
     )
-    if not watched:
+    if not new_events:
         return 0
-    case_ids = [case_id for _, case_id in watched]
-    seen = set(
-        HotlineMessage.objects.filter(order_id__in=[o for o, _ in watched])
-        .exclude(case_event_id=None)
-        .values_list("case_event_id", flat=True)
-    )
-    events: dict[int, list[CaseEvent]] = {}
+    by_case: dict[int, list[CaseEvent]] = {}
+    for event in new_events:
+        by_case.setdefault(event.case_id, []).append(event)
+    # The void requests whose reasons an approved void reports.
+    requests: dict[int, list[CaseEvent]] = {}
     for event in CaseEvent.objects.filter(
-        case_id__in=case_ids, transition__in=[*OUTCOME_EVENTS, *VOID_REQUESTS]
-    ).order_by("at", "id"):
-        events.setdefault(event.case_id, []).append(event)
-    states = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "state"))
-    for order_id, case_id in watched:
-        todo = [
-            e
-            for e in events.get(case_id, [])
-            if e.transition in OUTCOME_EVENTS and e.pk not in seen
-        ]
-        final = states.get(case_id) in FINAL_STATES
-        if not todo and not final:
-            continue
+        case_id__in=list(by_case), transition__in=VOID_REQUESTS
+    ).order_by("id"):
+        requests.setdefault(event.case_id, []).append(event)
+    queued = 0
+    for case_id, events in by_case.items():
         with transaction.atomic():
             row = (
-                HotlineOrder.objects.select_for_update()
+                watched.select_for_update(of=("self",))
                 .select_related("case")
-                .filter(pk=order_id, outcome_done=False)
+                .filter(case_id=case_id)
                 .first()
             )
             if row is None:
                 continue  # another worker got there first
-            for event in todo:
+            for event in events:
+                if HotlineMessage.objects.filter(case_event_id=event.pk).exists():
+                    continue
                 queue_message(
                     row,
                     OUTCOME_EVENTS[event.transition],
-                    _outcome_body(row, event, events.get(case_id, [])),
+                    _outcome_body(row, event, requests.get(case_id, [])),
                     now=now,
                     case_event_id=event.pk,
                 )
                 queued += 1
-            if final:
+            assert row.case is not None
+            if row.case.state in FINAL_STATES:
                 # The case can move no more: the order is told all it will be.
                 row.outcome_done = True
                 row.save(update_fields=["outcome_done"])
@@ -205,7 +202,7 @@ def deliver(message_id: int, *, now: datetime | None = None) -> HotlineDelivery 
     lease = timedelta(seconds=settings.HOTLINE_TIMEOUT_SECONDS + 60)
     with transaction.atomic():
         message = (
-            HotlineMessage.objects.select_for_update()
+            HotlineMessage.objects.select_for_update(of=("self",))
             .select_related("system")
             .filter(pk=message_id, status=HotlineMessage.Status.PENDING)
             .first()
@@ -229,7 +226,7 @@ def deliver(message_id: int, *, now: datetime | None = None) -> HotlineDelivery 
     ok = answer.status_code is not None and 200 <= answer.status_code < 300
     finished = now
     with transaction.atomic():
-        message = HotlineMessage.objects.select_for_update().get(pk=message_id)
+        message = HotlineMessage.objects.select_for_update(of=("self",)).get(pk=message_id)
         delivery = HotlineDelivery.objects.create(
             message=message,
             at=finished,
@@ -266,7 +263,7 @@ def replay(actor: User, message_id: int, *, now: datetime | None = None) -> Hotl
     now = now or timezone.now()
     with transaction.atomic():
         message = (
-            HotlineMessage.objects.select_for_update()
+            HotlineMessage.objects.select_for_update(of=("self",))
             .select_related("order")
             .filter(pk=message_id)
             .first()
