@@ -105,6 +105,7 @@ def _register_routers() -> None:
     from yiwang.catalog.api import router as catalog_router
     from yiwang.geo.api import router as geo_router
     from yiwang.intake.api.inspector import router as inspector_router
+    from yiwang.intake.api.hotline import router as hotline_router
     from yiwang.org.api import router as org_router
 
     api.add_router("/auth", org_router)
@@ -112,6 +113,7 @@ def _register_routers() -> None:
     api.add_router("/catalog", catalog_router)
     api.add_router("/cases", cases_router)
     api.add_router("/intake/inspector", inspector_router)
+    api.add_router("/intake/hotline", hotline_router)
 
 
 _register_routers()

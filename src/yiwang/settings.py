@@ -277,10 +277,27 @@ PERIODIC_TASKS = {
     "yiwang.org.tasks.prune_expired_tokens": 3600,
     "yiwang.cases.tasks.prune_idempotency_keys": 3600,
     "yiwang.org.tasks.prune_sign_in_logs": 24 * 3600,
+    # 12345 hotline: queue the outcome of hotline cases from their timeline, send the outbox.
+    "yiwang.intake.tasks.hotline_outbound": int(
+        os.environ.get("YIWANG_HOTLINE_OUTBOUND_EVERY", "30")
+    ),
 }
 # Sign-in logs (every attempt, every failure) are kept this many days: at least six months
 # (Cybersecurity Law of the PRC, art. 21).
 SIGN_IN_LOG_RETENTION_DAYS = max(180, int(os.environ.get("YIWANG_SIGN_IN_LOG_DAYS", "180")))
+
+# 12345 hotline work orders (docs/intake.md): a signed request whose timestamp is further
+# than this from our clock is refused (replay protection); outbound webhooks are retried
+# with exponential back-off (base × 2^(attempt-1), at most HOTLINE_RETRY_MAX_SECONDS) and
+# given up after HOTLINE_MAX_ATTEMPTS; a batch holds at most HOTLINE_BATCH_MAX_ROWS orders.
+HOTLINE_SIGNATURE_TOLERANCE_SECONDS = int(
+    os.environ.get("YIWANG_HOTLINE_SIGNATURE_TOLERANCE", "300")
+)
+HOTLINE_RETRY_BASE_SECONDS = int(os.environ.get("YIWANG_HOTLINE_RETRY_BASE", "30"))
+HOTLINE_RETRY_MAX_SECONDS = int(os.environ.get("YIWANG_HOTLINE_RETRY_MAX", "3600"))
+HOTLINE_MAX_ATTEMPTS = int(os.environ.get("YIWANG_HOTLINE_MAX_ATTEMPTS", "8"))
+HOTLINE_TIMEOUT_SECONDS = float(os.environ.get("YIWANG_HOTLINE_TIMEOUT", "10"))
+HOTLINE_BATCH_MAX_ROWS = int(os.environ.get("YIWANG_HOTLINE_BATCH_MAX_ROWS", "5000"))
 
 # Exports: an XLSX of more rows than this is built by the worker (progress bar, download
 # link) instead of in the request; a finished file stays downloadable this many hours.

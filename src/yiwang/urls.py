@@ -13,5 +13,6 @@ urlpatterns = [
     path("cases/", include("yiwang.cases.urls")),
     path("open311/v2/", include("yiwang.intake.open311_urls")),
     path("m/", include("yiwang.intake.urls_inspector")),
+    path("intake/", include("yiwang.intake.urls")),
     path("", include("yiwang.web.urls")),
 ]

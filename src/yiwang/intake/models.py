@@ -164,3 +164,199 @@ class Open311Request(models.Model):
 
     def __str__(self) -> str:
         return str(self.submission_id)
+
+
+# =============================================================================================
+# 12345 hotline work orders (热线转办) — see docs/intake.md "12345 热线转办"
+
+
+class HotlineSystem(models.Model):
+    """A hotline platform that sends work orders here and hears back about them.
+
+    Both directions are signed with HMAC-SHA256 over ``"<timestamp>.<body>"``: what it sends
+    with `inbound_secret`, what we send to `callback_url` with `callback_secret`. The secrets
+    must be stored in clear (a digest could not sign); only administrators see this table.
+    """
+
+    code = models.SlugField(_("系统编号"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    inbound_secret = models.CharField(_("接收签名密钥"), max_length=128)
+    callback_url = models.URLField(_("回调地址"), max_length=500, blank=True)
+    callback_secret = models.CharField(_("回调签名密钥"), max_length=128, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("热线系统")
+        verbose_name_plural = _("热线系统")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+class HotlineCategory(models.Model):
+    """Which matter type a hotline category becomes (editable: DB44/T 2479 is not public)."""
+
+    code = models.CharField(_("热线分类编码"), max_length=64, unique=True)
+    name = models.CharField(_("热线分类名称"), max_length=100, blank=True)
+    type = models.ForeignKey(
+        "catalog.ObjectType",
+        verbose_name=_("对应事项类型"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("热线分类对照")
+        verbose_name_plural = _("热线分类对照")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.type_id}"
+
+
+class HotlineOrder(models.Model):
+    """One work order as the hotline sent it (latest revision), and what became of it.
+
+    An order without coordinates cannot be a case yet (a case needs a point): it waits
+    here as 待定位 until an operator places it on the map.
+    """
+
+    class Status(models.TextChoices):
+        AWAITING_LOCATION = "awaiting_location", _("待定位")
+        FILED = "filed", _("已转案卷")
+        RETURNED = "returned", _("已退单")
+
+    system = models.ForeignKey(
+        HotlineSystem, verbose_name=_("热线系统"), on_delete=models.PROTECT, related_name="+"
+    )
+    order_id = models.CharField(_("工单编号"), max_length=64)
+    # sha256 of the order's canonical JSON: a resend with the same hash is the same order.
+    content_hash = models.CharField(max_length=64)
+    revision = models.PositiveIntegerField(_("修订次数"), default=1)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices)
+    # The validated order as received (the caller's phone included: never shown in lists).
+    payload = models.JSONField(_("工单内容"))
+    category_code = models.CharField(_("热线分类"), max_length=64)
+    title = models.CharField(_("标题"), max_length=200)
+    address = models.CharField(_("地址"), max_length=300)
+    # Where the address text resolved to (province, city or district), if anywhere.
+    resolved_division = models.ForeignKey(
+        "org.Division",
+        verbose_name=_("地址解析区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The division path the order belongs to (for scoping the queue): the resolved
+    # division's, or the node's when the text named none.
+    division_path = models.CharField(max_length=80, db_index=True)
+    received_at = models.DateTimeField(_("受理时间"))
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("案卷"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    return_reason = models.TextField(_("退单理由"), blank=True)
+    # The outcome messages already queued for the hotline (registered / returned / closed);
+    # once the case is final and its outcome queued, the timeline watcher skips the order.
+    reported_events = models.JSONField(default=list, blank=True)
+    outcome_done = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("接收时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("热线工单")
+        verbose_name_plural = _("热线工单")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "order_id"], name="hotline_order_unique")
+        ]
+        indexes = [
+            models.Index(fields=["status", "-received_at"], name="hotline_order_status"),
+            models.Index(
+                fields=["case"],
+                condition=models.Q(outcome_done=False, case__isnull=False),
+                name="hotline_order_watched",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system_id}:{self.order_id}"
+
+
+class HotlineMessage(models.Model):
+    """One outbound webhook call to a hotline system (the outbox), with its retry state."""
+
+    class Event(models.TextChoices):
+        REGISTERED = "registered", _("立案")
+        RETURNED = "returned", _("退单")
+        CLOSED = "closed", _("办结")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        DELIVERED = "delivered", _("已送达")
+        FAILED = "failed", _("已放弃")
+
+    system = models.ForeignKey(
+        HotlineSystem, verbose_name=_("热线系统"), on_delete=models.PROTECT, related_name="+"
+    )
+    order = models.ForeignKey(
+        HotlineOrder, verbose_name=_("热线工单"), on_delete=models.PROTECT, related_name="messages"
+    )
+    event = models.CharField(_("事件"), max_length=12, choices=Event.choices)
+    # The timeline row it reports (none for a 退单 of an order that never became a case).
+    case_event_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    body = models.JSONField(_("内容"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(_("最后状态码"), null=True, blank=True)
+    last_error = models.CharField(_("最后错误"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    # An administrator asked for it to be sent again: the next attempt is logged as a replay.
+    replay_requested = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("热线回传消息")
+        verbose_name_plural = _("热线回传消息")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="hotline_message_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.event}"
+
+
+class HotlineDelivery(models.Model):
+    """One attempt at delivering a message: what the hotline answered, or why it failed."""
+
+    message = models.ForeignKey(
+        HotlineMessage, verbose_name=_("消息"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    at = models.DateTimeField(_("时间"))
+    status_code = models.PositiveIntegerField(_("状态码"), null=True, blank=True)
+    error = models.CharField(_("错误"), max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"), default=0)
+    # Started by an administrator's 重发 rather than the schedule.
+    replay = models.BooleanField(_("手动重发"), default=False)
+
+    class Meta:
+        verbose_name = _("热线回传记录")
+        verbose_name_plural = _("热线回传记录")
+        ordering = ["message", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.status_code or self.error[:20]}"

@@ -48,6 +48,12 @@ MENU: tuple[MenuEntry, ...] = (
     ),
     # The inspector's phone app (intake): installable, works offline.
     MenuEntry("phone", _("城管通"), "inspector_app:report", frozenset({Role.INSPECTOR})),
+    MenuEntry(
+        "hotline",
+        _("热线工单"),
+        "intake:hotline_queue",
+        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN}),
+    ),
     MenuEntry("map", _("地图"), "web:map"),
     MenuEntry("types", _("部件事件分类"), "web:types"),
     MenuEntry("components", _("部件"), "web:components"),

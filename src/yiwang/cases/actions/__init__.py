@@ -3,6 +3,7 @@
 - `reporting`: report cases (one or in bulk) and apply transitions
 - `idempotency`: report a case at most once per idempotency key (form token, API header)
 - `photos`: attach before/after photos
+- `notes`: a note on the timeline that moves nothing (`notes.add_note`)
 - `reference`: time limits, routing rules, holiday calendar, work periods (one module per
   table: `time_limits`, `routing_rules`, `work_calendar`)
 """

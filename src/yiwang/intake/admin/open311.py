@@ -1,4 +1,4 @@
-"""Django admin of intake: what system administrators set up for the channels.
+"""Admin of the Open311 interface: its clients and the publicly reportable types.
 
 Rows are saved through the intake actions, never by a plain model save, so every edit is
 checked and audited; forms dry-run the action in ``clean()`` so a refusal shows by its field.
@@ -19,32 +19,18 @@ from django.utils.translation import gettext_lazy as _
 from yiwang.catalog.models import ObjectType
 from yiwang.core import adminforms
 from yiwang.intake.actions import open311 as open311_actions
+from yiwang.intake.admin.base import ActorAdmin, ActorForm
 from yiwang.intake.models import Open311Client, PublicService
-from yiwang.org.adminaccess import AdministratorsAdmin
-from yiwang.org.models import User
 from yiwang.org.permissions import acting_user
 
-# ---- Open311 GeoReport v2 ------------------------------------------------------------------
 
-
-class _ActorForm(forms.ModelForm):
-    _actor: User  # set by get_form
-
-
-class _ActorAdmin(AdministratorsAdmin):
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form._actor = acting_user(request)  # type: ignore[attr-defined]
-        return form
-
+class _ActorAdmin(ActorAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Requests keep pointing at their client and service: switch them off instead.
         return False
 
 
-class Open311ClientForm(_ActorForm):
+class Open311ClientForm(ActorForm):
     class Meta:
         model = Open311Client
         fields = ["name", "contact", "rate", "is_active"]
@@ -108,7 +94,7 @@ class Open311ClientAdmin(_ActorAdmin):
             )
 
 
-class PublicServiceForm(_ActorForm):
+class PublicServiceForm(ActorForm):
     attributes = forms.CharField(
         label=_("附加字段"),
         required=False,

@@ -1,0 +1,1 @@
+"""Pydantic shapes of the intake channels' formats, one module per channel."""

@@ -1,0 +1,15 @@
+"""Background jobs of intake, run by `yiwang worker` (settings.PERIODIC_TASKS)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from yiwang.intake.actions import hotline_outbound as hotline_outbound_actions
+
+
+@task()
+def hotline_outbound() -> dict[str, int]:
+    """Queue what hotline cases' timelines say (立案 / 退单 / 办结), then send what is due."""
+    queued = hotline_outbound_actions.collect_outcomes()
+    attempted = hotline_outbound_actions.deliver_due()
+    return {"queued": queued, "attempted": attempted}

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from yiwang.intake.views import hotline
+
+app_name = "intake"
+
+urlpatterns = [
+    path("hotline/", hotline.queue, name="hotline_queue"),
+    path("hotline/orders/<int:pk>/", hotline.order_page, name="hotline_order"),
+    path("hotline/orders/<int:pk>/place/", hotline.place, name="hotline_place"),
+    path("hotline/orders/<int:pk>/return/", hotline.return_order, name="hotline_return"),
+    path("hotline/import/", hotline.import_page, name="hotline_import"),
+    path("hotline/template.xlsx", hotline.template, name="hotline_template"),
+    path("hotline/deliveries/", hotline.deliveries, name="hotline_deliveries"),
+    path("hotline/deliveries/<int:pk>/replay/", hotline.replay, name="hotline_replay"),
+    path("hotline/daily/", hotline.daily, name="hotline_daily"),
+]
