@@ -1,4 +1,8 @@
+from contextlib import suppress
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +10,17 @@ class IntakeConfig(AppConfig):
     name = "yiwang.intake"
     label = "intake"
     verbose_name = _("多渠道受理")
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_reference_data, sender=self)
+
+
+def _ensure_reference_data(apps: Any = None, **kwargs: Any) -> None:
+    """Re-seed an empty public-report list (a flushed test database)."""
+    from django.apps import apps as global_apps
+
+    from yiwang.intake.public_defaults import seed
+
+    # LookupError: migrated to a state before these tables exist.
+    with suppress(LookupError):
+        seed(apps or global_apps)
