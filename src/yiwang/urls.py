@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("yiwang.cases.urls")),
+    path("report/", include("yiwang.intake.urls_public")),
     path("", include("yiwang.web.urls")),
 ]
