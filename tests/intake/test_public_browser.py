@@ -48,6 +48,8 @@ def test_a_visitor_reports_from_a_phone_and_follows_the_code(
     page.set_default_timeout(15_000)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # Everything the pages use comes from this site under its Content-Security-Policy.
+    page.on("console", lambda m: errors.append(m.text) if "Refused to" in m.text else None)
     try:
         page.goto(f"{live_server.url}/report/")
         page.wait_for_function("() => window.yiwangPublicMap !== undefined")

@@ -25,7 +25,7 @@ from yiwang.cases import actions as case_actions
 from yiwang.cases.actions.photos import Upload, add_photo, sniff_image_type
 from yiwang.cases.models import Case, CasePhoto, Source
 from yiwang.core import audit
-from yiwang.core.errors import ActionError, InvalidInput
+from yiwang.core.errors import ActionError, InvalidInput, TooManyRequests
 from yiwang.core.textinput import text_problem
 from yiwang.intake.actions.channels import channel_actor
 from yiwang.intake.actions.submissions import find_resend, record_submission
@@ -171,10 +171,11 @@ def _check(report: PublicReport) -> tuple[PublicType, float, float, str, str, st
 
 def _as_public(error: ActionError) -> ActionError:
     """A case action's refusal, named by the public form's field and in its words."""
-    error.field = FORM_FIELDS.get(error.field or "", error.field)
-    if error.code in PUBLIC_MESSAGES:
-        error.message = PUBLIC_MESSAGES[error.code]
-    return error
+    field = FORM_FIELDS.get(error.field or "", error.field)
+    message = PUBLIC_MESSAGES.get(error.code, error.message)
+    if isinstance(error, TooManyRequests):  # not raised by the case actions; kept as it is
+        return error
+    return type(error)(error.code, message, field, **error.details)
 
 
 def _distinct(photos: Sequence[Upload]) -> list[Upload]:
