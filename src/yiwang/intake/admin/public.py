@@ -1,4 +1,4 @@
-"""Django admin for intake's reference data. Writes still go through actions (audited)."""
+"""Admin of public reporting: the tiles and the types the public may report (audited actions)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from yiwang.intake.actions import public_review
 from yiwang.intake.models import PublicCategory, PublicType
 from yiwang.org.adminaccess import AdministratorsAdmin
 from yiwang.org.permissions import acting_user
-
-# ---- public reporting: the tiles and the types the public may report ------------------------
 
 
 @admin.register(PublicCategory)
