@@ -71,6 +71,8 @@ ALLOWED_WRITES: dict[str, str] = {
     "inside its transaction",
     "cases/defaults.py": "seeds empty reference tables from the data migration (historical "
     "models, no acting user)",
+    "intake/public_defaults.py": "seeds the empty list of what the public may report from the "
+    "data migration and after a flush (historical models, no acting user)",
 }
 
 # Method names that write whatever they are called on (Django's ORM, sync and async).

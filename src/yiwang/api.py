@@ -104,8 +104,8 @@ def _register_routers() -> None:
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.geo.api import router as geo_router
-    from yiwang.intake.api.inspector import router as inspector_router
     from yiwang.intake.api.hotline import router as hotline_router
+    from yiwang.intake.api.inspector import router as inspector_router
     from yiwang.org.api import router as org_router
 
     api.add_router("/auth", org_router)

@@ -222,6 +222,11 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("YIWANG_TRUSTED_PROXY_COUNT", "0"))
 # Token issuing limits (django-ratelimit, counted in the default cache), "count/period".
 TOKEN_RATE_PER_ADDRESS = os.environ.get("YIWANG_TOKEN_RATE_PER_ADDRESS", "20/m")
 TOKEN_RATE_PER_USERNAME = os.environ.get("YIWANG_TOKEN_RATE_PER_USERNAME", "5/m")
+# Public reporting (no login), per client address, same counting: reports sent (refused ones
+# too), and tracking-code look-ups (a guesser enumerating codes). Phones behind a carrier's
+# NAT share an address, so the defaults are generous for people and still stop a script.
+PUBLIC_REPORT_RATE = os.environ.get("YIWANG_PUBLIC_REPORT_RATE", "20/h")
+PUBLIC_TRACK_RATE = os.environ.get("YIWANG_PUBLIC_TRACK_RATE", "60/h")
 
 
 def _cache(url: str) -> dict[str, Any]:

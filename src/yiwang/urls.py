@@ -14,5 +14,6 @@ urlpatterns = [
     path("open311/v2/", include("yiwang.intake.open311_urls")),
     path("m/", include("yiwang.intake.urls_inspector")),
     path("intake/", include("yiwang.intake.urls")),
+    path("report/", include("yiwang.intake.urls_public")),
     path("", include("yiwang.web.urls")),
 ]

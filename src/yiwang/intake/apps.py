@@ -1,3 +1,4 @@
+from contextlib import suppress
 from typing import Any
 
 from django.apps import AppConfig
@@ -15,9 +16,16 @@ class IntakeConfig(AppConfig):
 
 
 def _ensure_reference_data(apps: Any = None, **kwargs: Any) -> None:
-    """Re-seed the empty hotline category table (a flushed test database)."""
+    """Re-seed empty reference tables (a flushed test database): the hotline categories and
+    the public-report list."""
     from django.apps import apps as global_apps
 
     from yiwang.intake.loader import seed_hotline_categories
+    from yiwang.intake.public_defaults import seed
 
-    seed_hotline_categories(apps or global_apps)
+    registry = apps or global_apps
+    # LookupError: migrated to a state before these tables exist.
+    with suppress(LookupError):
+        seed_hotline_categories(registry)
+    with suppress(LookupError):
+        seed(registry)

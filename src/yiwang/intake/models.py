@@ -360,3 +360,110 @@ class HotlineDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} {self.status_code or self.error[:20]}"
+
+
+# ---- public reporting (公众上报) ----------------------------------------------------------
+# What the public may report (editable reference data, seeded from the catalogue's matter
+# majors) and the operator's review of every photo the public sent before it may appear on
+# a public page.
+
+
+class PublicCategory(models.Model):
+    """A tile of the public report page: a picture and a name over a group of types."""
+
+    class Icon(models.TextChoices):
+        # The pictures shipped in static/intake/public/icons/<value>.svg.
+        UTILITY = "utility", _("市政设施（井盖）")
+        TRAFFIC = "traffic", _("交通设施（信号灯）")
+        SANITATION = "sanitation", _("环卫设施（垃圾桶）")
+        GREENERY = "greenery", _("园林绿化（树木）")
+        ENVIRONMENT = "environment", _("市容环境（垃圾）")
+        ADVERTISING = "advertising", _("宣传广告（广告牌）")
+        CONSTRUCTION = "construction", _("施工管理（路障）")
+        STREET = "street", _("街面秩序（摊点）")
+        OTHER = "other", _("其他（问号）")
+
+    name = models.CharField(_("名称"), max_length=20)
+    icon = models.CharField(_("图标"), max_length=16, choices=Icon.choices, default=Icon.OTHER)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("公众上报大类")
+        verbose_name_plural = _("公众上报大类")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PublicType(models.Model):
+    """A catalogue type the public may report, under one tile, with a plain name."""
+
+    category = models.ForeignKey(
+        PublicCategory, verbose_name=_("大类"), on_delete=models.PROTECT, related_name="types"
+    )
+    object_type = models.OneToOneField(
+        "catalog.ObjectType",
+        verbose_name=_("部件事件类型"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Blank: the catalogue's name ("供水井盖异常"); a plainer one may read better to the public.
+    name = models.CharField(_("公众看到的名称"), max_length=40, blank=True)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("公众可上报类型")
+        verbose_name_plural = _("公众可上报类型")
+        ordering = ["category", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.object_type.name
+
+
+class PublicPhotoReview(models.Model):
+    """An operator's decision on one photo the public sent (faces, number plates).
+
+    Until approved the photo is seen only by staff who may see its case; a public page
+    serves it only through a view that checks this row.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已公开")
+        REJECTED = "rejected", _("不公开")
+
+    photo = models.OneToOneField(
+        "cases.CasePhoto", verbose_name=_("照片"), on_delete=models.CASCADE, related_name="+"
+    )
+    submission = models.ForeignKey(
+        Submission, verbose_name=_("受理记录"), on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(
+        _("审核状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.CharField(_("不公开理由"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公众照片审核")
+        verbose_name_plural = _("公众照片审核")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "id"], name="public_photo_status")]
+
+    def __str__(self) -> str:
+        return f"{self.photo_id} {self.status}"

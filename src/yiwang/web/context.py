@@ -54,6 +54,12 @@ MENU: tuple[MenuEntry, ...] = (
         "intake:hotline_queue",
         frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN}),
     ),
+    MenuEntry(
+        "public_photos",
+        _("公众照片审核"),
+        "intake_public:review_queue",
+        frozenset({Role.OPERATOR, Role.SHIFT_LEAD}),
+    ),
     MenuEntry("map", _("地图"), "web:map"),
     MenuEntry("types", _("部件事件分类"), "web:types"),
     MenuEntry("components", _("部件"), "web:components"),
