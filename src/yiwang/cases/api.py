@@ -18,7 +18,7 @@ from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 
 from yiwang.cases import actions, deadlines, duplicates, engine, queries
 from yiwang.cases.actions.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
-from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, add_photo
+from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, add_photo, remove_photo
 from yiwang.cases.models import Case, CaseEvent, CasePhoto, Source, Stage, State, TimeUnit, Urgency
 from yiwang.cases.schemas import (
     CaseDetail,
@@ -410,7 +410,10 @@ def apply(
 def upload_photo(
     request: HttpRequest, number: CaseNumber, phase: Form[CasePhoto.Phase], file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
-    """`phase`: before | after; JPEG / PNG / WebP up to 10 MB (checked by content)."""
+    """`phase`: before | after; JPEG / PNG / WebP up to 10 MB, decoded and stored re-encoded
+    without EXIF / GPS / XMP (`sha256` and `size` are of the stored file). Refusals (400):
+    `bad_file_type`, `bad_image` (damaged or truncated), `bad_image_content` (markup
+    inside), `image_too_large` (over 50 megapixels), `file_too_large`, `empty_file`."""
     user = _user(request)
     # One byte past the limit is enough for the action to refuse the file.
     content = file.read(MAX_PHOTO_BYTES + 1)
@@ -436,7 +439,24 @@ def photo_file(request: HttpRequest, number: CaseNumber, photo_id: Id) -> FileRe
     photo = case.photos.filter(pk=photo_id).first()
     if photo is None:
         raise NotFound("photo_not_found", "照片不存在。", "photo_id")
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    try:
+        stream = photo.file.open("rb")
+    except OSError as exc:
+        # The row outlived its file (a restore without the media): not found, not a crash.
+        raise NotFound("photo_file_missing", "照片文件缺失。", "photo_id") from exc
+    response = FileResponse(stream, content_type=photo.content_type)
     response["Content-Disposition"] = f'inline; filename="{photo.sha256[:16]}"'
     response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@router.delete(
+    "/{number}/photos/{photo_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="删除照片（上传者本人、受理员或值班长；案卷办结前）",
+)
+def delete_photo(request: HttpRequest, number: CaseNumber, photo_id: Id) -> Status[None]:
+    """The stored file is deleted once no other photo row shares its content."""
+    remove_photo(_user(request), number, photo_id)
+    return Status(204, None)

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<str:number>/keep-separate/", detail.keep_separate, name="keep_separate"),
     path("<str:number>/photos/", detail.upload_photo, name="photo_upload"),
     path("<str:number>/photos/<int:photo_id>/", detail.photo, name="photo"),
+    path("<str:number>/photos/<int:photo_id>/remove/", detail.remove_photo, name="photo_remove"),
 ]

@@ -326,8 +326,9 @@ def transition(
                 )
                 stored.append(photo.file.name)
     except BaseException:
-        # The rows are rolled back; the files written before the failure go too.
+        # The rows are rolled back; the files written before the failure go too, unless
+        # a photo of another case shares one (content is stored once).
         for name_on_disk in stored:
-            photo_actions.CasePhoto.file.field.storage.delete(name_on_disk)
+            photo_actions.release_file(name_on_disk)
         raise
     return case

@@ -38,7 +38,7 @@ from yiwang.cases.workflow import MERGE_SOURCES, TRANSITIONS, Input, Transition
 from yiwang.core.errors import ActionError, Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.workcalendar import Light, WorkCalendar
 from yiwang.org.models import Department, User
-from yiwang.org.permissions import acting_user
+from yiwang.org.permissions import acting_user, has_role
 
 # Timeline rows that are not moves of the transition table.
 EVENT_LABELS = {
@@ -425,6 +425,7 @@ def _page(
         "photos_before": [p for p in photos if p.phase == CasePhoto.Phase.BEFORE],
         "photos_after": [p for p in photos if p.phase == CasePhoto.Phase.AFTER],
         "photo_phases": _photo_phases(user, case),
+        "removable": _removable(user, case, photos),
         "photo_error": photo_error,
         "map_data": map_data,
         "notice": notice,
@@ -472,6 +473,15 @@ def _duplicates_context(
         },
     )
     return context
+
+
+def _removable(user: User, case: Case, photos: list[CasePhoto]) -> set[int]:
+    """The photos this user may remove now (their own, or any for 受理员 / 值班长)."""
+    if case.state in FINAL_STATES:
+        return set()
+    if has_role(user, photo_actions.REMOVE_ROLES):
+        return {p.pk for p in photos}
+    return {p.pk for p in photos if p.uploaded_by_id == user.pk}
 
 
 def _pending_request(case: Case) -> str:
@@ -564,13 +574,33 @@ def upload_photo(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def remove_photo(request: HttpRequest, number: str, photo_id: int) -> HttpResponse:
+    user = _user(request)
+    try:
+        photo_actions.remove_photo(user, number, photo_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ActionError as exc:
+        current = _case_or_404(user, number)
+        return _page(request, current, status=exc.status, photo_error=exc.message)
+    messages.success(request, gettext("照片已删除。"))
+    return redirect("cases:detail", number=number)
+
+
+@login_required
 @require_GET
 def photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
     case = _case_or_404(_user(request), number)
     found = case.photos.filter(pk=photo_id).first()
     if found is None:
         raise Http404(gettext("照片不存在。"))
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    try:
+        stream = found.file.open("rb")
+    except OSError as exc:
+        # The row outlived its file (a restore without the media): not found, not a crash.
+        raise Http404(gettext("照片文件缺失。")) from exc
+    response = FileResponse(stream, content_type=found.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     # Photos of a case are private: no shared cache may keep them.
     response["Cache-Control"] = "private, max-age=3600"
