@@ -462,3 +462,50 @@ def test_api_lists_candidates_and_merges_through_the_transition_endpoint(
     )
     assert undone.status_code == 200 and undone.json()["merged_into"] is None
     assert re.fullmatch(r"[A-Z][0-9]+", near.number)
+
+
+RECORD_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_operator_merges_from_the_map_panel_in_a_browser(
+    browser_page: Any, live_server: Any, city: City
+) -> None:
+    loop = Loop(city)
+    new = loop.drive("pending_verify")
+    near = loop.report(source="public", point=moved(POINT_A, 25, 60), title="同一处占道经营")
+    loop.report(source="public", point=moved(POINT_A, 41, 200))
+    page, base = browser_page, live_server.url
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", city.users["operator"].username)
+    page.fill("#id_password", "test-pass-123")
+    with page.expect_navigation(url=f"{base}/"):
+        page.click("button[type=submit]:has-text('登录')")
+
+    page.goto(f"{base}/cases/{new.number}/")
+    page.wait_for_selector("#dup-map.leaflet-container")
+    markers = page.locator("#dup-map .dup-marker")
+    assert markers.count() == 2
+    assert sorted(markers.all_inner_texts()) == ["1", "2"]
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path="/tmp/yw-duplicates.png", full_page=True)
+    assert page.evaluate("window.__csp") == [] and problems == []
+
+    row = page.locator(f".dup-item[data-number='{near.number}']")
+    assert "相距 25 米" in row.inner_text()
+    with page.expect_navigation(url=f"{base}/cases/{new.number}/"):
+        row.locator("button:has-text('合并到此案卷')").click()
+    assert page.locator("#merged-note").is_visible()
+    assert page.locator("#merged-into").inner_text() == near.number
+    page.screenshot(path="/tmp/yw-merged.png", full_page=True)
+    assert reload(new).merged_into_id == near.pk
