@@ -49,8 +49,11 @@ REMOVE_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEAD})
 __all__ = [
     "MAX_PHOTOS_PER_MOVE",
     "MAX_PHOTO_BYTES",
+    "Prepared",
     "Upload",
     "add_photo",
+    "attach_prepared",
+    "prepare",
     "release_file",
     "remove_photo",
     "sniff_image_type",
@@ -92,7 +95,17 @@ def _check_uploader(actor: User, case: Case, phase: str) -> None:
     raise PermissionDenied("not_holder", "只有承办部门的处置人员可以上传处置后照片。", "phase")
 
 
-def _cleaned(content: bytes) -> tuple[bytes, str]:
+@dataclass(frozen=True)
+class Prepared:
+    """An upload checked and re-encoded (`prepare`), ready to be attached."""
+
+    content: bytes
+    content_type: str
+    sha256: str
+
+
+def prepare(content: bytes) -> Prepared:
+    """Check an upload and re-encode it without metadata; InvalidInput says why not."""
     if not content:
         raise InvalidInput("empty_file", "上传的文件是空的。", "file")
     if len(content) > MAX_PHOTO_BYTES:
@@ -103,7 +116,8 @@ def _cleaned(content: bytes) -> tuple[bytes, str]:
         image = clean_image(content)
     except ImageRefused as refused:
         raise InvalidInput(refused.code, refused.message, "file") from None
-    return image.content, image.content_type
+    digest = hashlib.sha256(image.content).hexdigest()
+    return Prepared(image.content, image.content_type, digest)
 
 
 def _store(storage: Storage, name: str, content: bytes) -> None:
@@ -149,8 +163,24 @@ def add_photo(
         raise InvalidInput(
             "bad_phase", "照片阶段应为 处置前（before）或 处置后（after）。", "phase"
         )
-    data, real_type = _cleaned(content)
-    digest = hashlib.sha256(data).hexdigest()
+    return attach_prepared(
+        actor, number, phase=phase, filename=filename, upload=prepare(content), now=now
+    )
+
+
+def attach_prepared(
+    actor: User,
+    number: str,
+    *,
+    phase: str,
+    filename: str,
+    upload: Prepared,
+    now: datetime | None = None,
+) -> CasePhoto:
+    """Attach an upload `prepare` checked. Several in one transaction must come in the
+    order of their digests (`transition` sorts them): each holds its file's lock to the
+    end, and two transactions taking two locks in opposite orders would wait on each other."""
+    data, real_type, digest = upload.content, upload.content_type, upload.sha256
     now = now or timezone.now()
 
     photo = CasePhoto(phase=phase, sha256=digest, content_type=real_type, size=len(data))
