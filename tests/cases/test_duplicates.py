@@ -136,6 +136,33 @@ def test_radius_and_window_per_type_from_the_rule_table(city: City, loop: Loop) 
     assert huge.value.field == "radius_m"
 
 
+def test_administrator_sets_a_rule_in_the_admin_and_it_is_audited(
+    client: Client, city: City, loop: Loop, make_user: Any
+) -> None:
+    from yiwang.catalog.models import ObjectType
+    from yiwang.core.models import AuditEntry
+
+    new = loop.report(source="public")
+    at_90 = loop.report(source="public", point=moved(POINT_A, 90, 10))
+    admin = make_user("admin", "440304")
+    client.force_login(admin)
+    obj_type = ObjectType.objects.get(kind="matter", code="06001")
+    form = {"kind": "", "major_code": "", "type": obj_type.pk, "_save": "保存"}
+    refused = client.post(
+        "/admin/cases/duplicaterule/add/", {**form, "radius_m": "0", "window_days": "3"}
+    )
+    assert refused.status_code == 200 and "查重半径应在 1 到 2000 米之间" in refused.content.decode()
+    response = client.post(
+        "/admin/cases/duplicaterule/add/", {**form, "radius_m": "100", "window_days": "3"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(action="cases.set_duplicate_rule")
+    assert entry.actor == admin and entry.data["new"] == {"radius_m": 100, "window_days": 3}
+    assert numbers(city.users["operator"], new) == [at_90.number]
+    client.force_login(city.users["operator"])
+    assert client.get("/admin/cases/duplicaterule/").status_code in (302, 403)
+
+
 def test_candidates_follow_the_users_scope(city: City, loop: Loop, make_user: Any) -> None:
     reference.set_duplicate_rule(city.root, radius_m=2000, window_days=7)
     new = loop.report(source="public")
@@ -509,3 +536,26 @@ def test_operator_merges_from_the_map_panel_in_a_browser(
     assert page.locator("#merged-into").inner_text() == near.number
     page.screenshot(path="/tmp/yw-merged.png", full_page=True)
     assert reload(new).merged_into_id == near.pk
+
+
+def test_search_shows_merged_cases_with_their_target_without_a_query_per_row(
+    client: Client, city: City, loop: Loop
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    target = loop.report(source="public", title="主案卷")
+    client.force_login(city.users["operator"])
+
+    def merged_page(count: int) -> tuple[str, int]:
+        for _ in range(count):
+            merge(loop, loop.report(source="public", title="重复上报"), target)
+        with CaptureQueriesContext(connection) as queries_run:
+            html = client.get("/cases/search/", {"q": "重复上报"}).content.decode()
+        return html, len(queries_run.captured_queries)
+
+    html, few = merged_page(2)
+    assert html.count(f"→ <a href=\"/cases/{target.number}/\"") == 2
+    html, many = merged_page(4)
+    assert html.count(f"→ <a href=\"/cases/{target.number}/\"") == 6
+    assert many == few
