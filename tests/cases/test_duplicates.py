@@ -151,7 +151,8 @@ def test_administrator_sets_a_rule_in_the_admin_and_it_is_audited(
     refused = client.post(
         "/admin/cases/duplicaterule/add/", {**form, "radius_m": "0", "window_days": "3"}
     )
-    assert refused.status_code == 200 and "查重半径应在 1 到 2000 米之间" in refused.content.decode()
+    assert refused.status_code == 200
+    assert "查重半径应在 1 到 2000 米之间" in refused.content.decode()
     response = client.post(
         "/admin/cases/duplicaterule/add/", {**form, "radius_m": "100", "window_days": "3"}
     )
