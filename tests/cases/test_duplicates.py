@@ -556,7 +556,7 @@ def test_search_shows_merged_cases_with_their_target_without_a_query_per_row(
         return html, len(queries_run.captured_queries)
 
     html, few = merged_page(2)
-    assert html.count(f"→ <a href=\"/cases/{target.number}/\"") == 2
+    assert html.count(f'→ <a href="/cases/{target.number}/"') == 2
     html, many = merged_page(4)
-    assert html.count(f"→ <a href=\"/cases/{target.number}/\"") == 6
+    assert html.count(f'→ <a href="/cases/{target.number}/"') == 6
     assert many == few
