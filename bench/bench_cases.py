@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-VAR_DIR = Path("/tmp/yiwang-bench")
+VAR_DIR = Path(os.environ.get("YIWANG_BENCH_DIR", "/tmp/yiwang-bench"))
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "yiwang_bench"
 PAGE = 50
@@ -342,6 +342,7 @@ def _rows(
             "contact_name": "",
             "contact_phone": "",
             "state": state,
+            "merged_into_id": None,
             "version": 1,
             "resume_state": "",
             "pending_request": "{}",
@@ -502,6 +503,42 @@ def bench_queries(people: Any, runs: int, explain: bool) -> dict[str, dict[str, 
         f = queries.SearchFilters(street=streets[i % len(streets)], overdue=True)
         return page_and_count(queries.search(leader, f))
 
+    from django.db.models import Count
+
+    from yiwang.cases import duplicates
+    from yiwang.cases.models import Case
+
+    operator = User.objects.select_related("division").get(username="operator")
+    # Open cases of the most reported type (the most candidates to sift), and of any type.
+    busiest = (
+        Case.objects.filter(duplicates.OPEN)
+        .values("type_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("type_id", flat=True)
+        .first()
+    )
+    open_cases = list(
+        Case.objects.filter(duplicates.OPEN, type_id=busiest).select_related("type")[:200]
+    ) + list(Case.objects.filter(duplicates.OPEN).select_related("type").order_by("?")[:200])
+
+    def duplicate_candidates(i: int) -> Any:
+        return duplicates.candidates(operator, open_cases[i % len(open_cases)])
+
+    if explain and open_cases:
+        case = open_cases[0]
+        window = duplicates.window_for(case.type)
+        box = duplicates.box(case.lon, case.lat, window.radius_m)
+        qs = Case.objects.filter(
+            duplicates.OPEN,
+            type_id=case.type_id,
+            lon__gte=box[0],
+            lat__gte=box[1],
+            lon__lte=box[2],
+            lat__lte=box[3],
+        )
+        print("\n-- EXPLAIN duplicate candidates (the box) --")
+        print(qs.only("pk", "lon", "lat", "reported_at").explain())
     if explain:
         for label, qs in [
             ("worklist to_handle", queries.worklist(handlers[0], "to_handle")),
@@ -521,6 +558,7 @@ def bench_queries(people: Any, runs: int, explain: bool) -> dict[str, dict[str, 
         "search street+state+date range": _time(runs, search),
         "search street+overdue": _time(runs, search_overdue),
         "search as a handler (newest first)": _time(runs, handler_search),
+        "duplicate candidates (50 m, 7 days)": _time(runs, duplicate_candidates),
     }
 
 

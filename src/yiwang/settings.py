@@ -177,8 +177,45 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it to exist
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+
+
+def _media_storage(kind: str) -> dict[str, Any]:
+    """Where uploaded files (case photos, exports) live: files under MEDIA_ROOT, or an
+    S3-compatible bucket through django-storages. Either way they are private: the app
+    serves them to signed-in users in scope, and never hands out a public URL (objects
+    get no ACL of their own, so the bucket's private default applies; URLs are signed)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    if kind in ("", "local"):
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured("YIWANG_STORAGE 只能是 local（默认）或 s3。")
+    bucket = os.environ.get("YIWANG_S3_BUCKET", "")
+    if not bucket:
+        raise ImproperlyConfigured("YIWANG_STORAGE=s3 时必须设置 YIWANG_S3_BUCKET。")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            # Empty: AWS itself; otherwise any S3-compatible endpoint (MinIO, Ceph, OSS …).
+            "endpoint_url": os.environ.get("YIWANG_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("YIWANG_S3_REGION") or None,
+            # Empty: boto3's own chain (instance role, AWS_* variables, config files).
+            "access_key": os.environ.get("YIWANG_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("YIWANG_S3_SECRET_KEY") or None,
+            "location": os.environ.get("YIWANG_S3_PREFIX", "").strip("/"),
+            "addressing_style": os.environ.get("YIWANG_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            # Names are content digests: the same name is the same bytes.
+            "file_overwrite": True,
+        },
+    }
+
+
+STORAGE_KIND = os.environ.get("YIWANG_STORAGE", "local").strip().lower()
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage(STORAGE_KIND),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

@@ -55,7 +55,11 @@ ACTOR_OF: dict[str, str] = {
     "request_extension": "handler",
     "request_suspend": "handler",
     "finish": "handler",
+    "merge": "operator",
+    "unmerge": "shift_lead",
 }
+# Moves open to a second role besides the one in ACTOR_OF.
+ALSO_ALLOWED: dict[str, set[str]] = {"merge": {"shift_lead"}, "unmerge": {"operator"}}
 
 # Moves whose form requires a reason.
 NEEDS_REASON = {
@@ -70,6 +74,7 @@ NEEDS_REASON = {
     "deny_suspend",
     "check_fail",
     "rework",
+    "unmerge",
 }
 
 
@@ -116,6 +121,8 @@ PATHS: dict[str, Path] = {
     "closed": Path(
         State.CLOSED, "inspector", (*_MAIN, "finish", "send_check", "check_pass", "close")
     ),
+    # A public report merged into another open case (Loop.merge_target) as a duplicate.
+    "merged": Path(State.MERGED, "public", ("merge",)),
 }
 
 
@@ -125,6 +132,8 @@ class Loop:
 
     city: City
     counter: int = field(default=0)
+    # The open case duplicates are merged into, reported on first use.
+    merge_target: Case | None = None
 
     def user(self, key: str) -> User:
         return self.city.users[key]
@@ -155,6 +164,10 @@ class Loop:
         )
 
     def inputs(self, name: str) -> dict[str, Any]:
+        if name == "merge":
+            if self.merge_target is None:
+                self.merge_target = self.report(source="public")
+            return {"into": self.merge_target.number}
         if name in ("send_verify", "send_check"):
             return {"inspector_id": self.user("inspector").pk}
         if name == "dispatch":

@@ -69,6 +69,8 @@ def hotline_body(**fields: Any) -> dict[str, Any]:
         ("post", "/api/cases/S060012026112500001/transitions/accept"),
         ("post", "/api/cases/S060012026112500001/photos"),
         ("get", "/api/cases/S060012026112500001/photos/1"),
+        ("delete", "/api/cases/S060012026112500001/photos/1"),
+        ("get", "/api/cases/S060012026112500001/duplicates"),
     ],
 )
 def test_every_endpoint_needs_a_login(client: Client, db: Any, method: str, path: str) -> None:
@@ -419,5 +421,6 @@ def test_case_endpoints_are_documented(client: Client, db: Any) -> None:
         "/api/cases/{number}/transitions/{name}",
         "/api/cases/{number}/photos",
         "/api/cases/{number}/photos/{photo_id}",
+        "/api/cases/{number}/duplicates",
     ):
         assert path in paths

@@ -65,6 +65,9 @@ RULE_REFUSALS = frozenset(
         "invalid_geojson",
         "invalid_json",
         "bad_file_type",
+        "bad_image",
+        "bad_image_content",
+        "image_too_large",
         "file_too_large",
         "empty_file",
     }

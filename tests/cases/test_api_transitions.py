@@ -156,7 +156,7 @@ def test_offered_moves_with_their_inputs(city: City) -> None:
     number = case.number
 
     offered = login(u["operator"]).get(f"/api/cases/{number}/transitions").json()
-    assert [t["name"] for t in offered] == ["accept", "request_void"]
+    assert [t["name"] for t in offered] == ["accept", "request_void", "merge"]
     accept = offered[0]
     assert accept["label"] == "受理"
     assert accept["inputs"][0] == {
@@ -170,6 +170,12 @@ def test_offered_moves_with_their_inputs(city: City) -> None:
         "users": [],
     }
     assert offered[1]["inputs"][0]["required"] is True
+    # Merging a duplicate names the case it goes into; another type needs saying so.
+    assert [(i["name"], i["kind"], i["required"]) for i in offered[2]["inputs"]] == [
+        ("into", "case", True),
+        ("other_type", "flag", False),
+        ("note", "text", False),
+    ]
     # Nothing for a dispatcher now, and never anything for a leader.
     assert login(u["dispatcher"]).get(f"/api/cases/{number}/transitions").json() == []
     assert login(u["leader"]).get(f"/api/cases/{number}/transitions").json() == []

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from case_support import POINT_A, POINT_B, City
+from case_support import POINT_A, POINT_B, City, png
 from yiwang.cases.models import Case, CasePhoto
 from yiwang.org.models import User
 
@@ -39,8 +39,8 @@ def form(**overrides: Any) -> dict[str, Any]:
 
 
 def png_bytes() -> bytes:
-    """The PNG signature and an IHDR chunk: enough for the type sniffing."""
-    return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+    """A real 1×1 PNG: photos are decoded before they are stored."""
+    return png(7)
 
 
 @pytest.fixture(autouse=True)

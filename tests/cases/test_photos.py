@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from case_steps import Loop
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.test import Client
+from PIL import Image
 
 from case_support import POINT_A, City, png
 from yiwang.cases import actions
@@ -18,8 +20,16 @@ from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_MOVE, Up
 from yiwang.cases.models import Case, CaseEvent, CasePhoto
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
+
+def encoded(fmt: str) -> bytes:
+    """A real 8×8 image in `fmt`, made with Pillow (the action decodes what it stores)."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, fmt)
+    return out.getvalue()
+
+
+JPEG = encoded("JPEG")
+WEBP = encoded("WEBP")
 
 
 @pytest.fixture(autouse=True)
@@ -142,11 +152,11 @@ def test_same_file_twice_on_one_case_is_refused(city: City, media: Path) -> None
     with pytest.raises(Conflict) as twice:
         add_photo(inspector, case.number, phase="before", filename="again.png", content=png())
     assert twice.value.code == "duplicate_photo"
-    # Another case may carry the same picture.
+    # Another case may carry the same picture: two rows, one stored file.
     other = reported(city)
     add_photo(inspector, other.number, phase="before", filename="a.png", content=png())
     assert CasePhoto.objects.count() == 2
-    assert len(stored_files(media)) == 2
+    assert len(stored_files(media)) == 1
 
 
 def test_who_may_add_which_phase(city: City) -> None:

@@ -19,7 +19,7 @@ from yiwang.org.models import User
 # Every path of PATHS gives one case; a few more are added by `board`.
 EXPECTED: dict[str, dict[str, set[str]]] = {
     "operator": {
-        "to_accept": {"reported", "reported_public", "b_reported"},
+        "to_accept": {"reported", "reported_public", "b_reported", "merge_target"},
         "to_send_verify": {"pending_verify"},
         "to_send_check": {"handled"},
     },
@@ -54,7 +54,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "colleague": {"verify_tasks": {"colleague_verifying"}, "check_tasks": set()},
     "inspector_b": {"verify_tasks": set(), "check_tasks": set()},
 }
-FINAL = {"voided", "closed"}
+FINAL = {"voided", "closed", "merged"}
 
 
 @pytest.fixture
@@ -63,6 +63,8 @@ def board(city: City, make_user: Any) -> tuple[dict[str, Case], dict[str, User]]
     verification given to another inspector of street A."""
     loop = Loop(city)
     made = {key: loop.drive(key) for key in PATHS}
+    assert loop.merge_target is not None  # the case "merged" was merged into
+    made["merge_target"] = loop.merge_target
     made["b_reported"] = loop.report(by=city.inspector_b, point=POINT_B)
     office = loop.drive("pending_dispatch")
     made["office_a_dispatched"] = loop.step(office, "dispatch", department_id=city.office_a.pk)

@@ -28,6 +28,7 @@ from yiwang.cases.models import (
     CalendarDay,
     CalendarYear,
     Case,
+    DuplicateRule,
     RoutingRule,
     TimeLimit,
     WorkPeriod,
@@ -183,7 +184,7 @@ class TimeLimitForm(ActorForm):
         return data
 
 
-def _applies_to(obj: TimeLimit | RoutingRule) -> str:
+def _applies_to(obj: TimeLimit | RoutingRule | DuplicateRule) -> str:
     """The type, major class or kind a limit or a rule is keyed on ("" when it covers all)."""
     if obj.type is not None:
         return gettext("小类 %(code)s %(name)s") % {"code": obj.type.code, "name": obj.type.name}
@@ -342,6 +343,68 @@ class RoutingRuleAdmin(ReferenceAdmin):
 
     def delete_model(self, request: HttpRequest, obj: RoutingRule) -> None:
         reference.delete_routing_rule(acting_user(request), obj.pk)
+
+
+# ---------------------------------------------------------------------------
+# Duplicate rules (查重规则)
+
+
+class DuplicateRuleForm(ActorForm):
+    class Meta:
+        model = DuplicateRule
+        fields = ["kind", "major_code", "type", "radius_m", "window_days"]
+
+    def action_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        key = self.instance if self.instance.pk else None
+        obj_type = key.type if key is not None else data.get("type")
+        if obj_type is not None:
+            category: dict[str, Any] = {"kind": obj_type.kind, "type_code": obj_type.code}
+        else:
+            source: Any = key
+            category = {
+                "kind": source.kind if source else data.get("kind", ""),
+                "major_code": source.major_code if source else data.get("major_code", ""),
+            }
+        return {
+            **category,
+            "radius_m": data.get("radius_m"),
+            "window_days": data.get("window_days"),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            kwargs = self.action_kwargs()
+            dry_run(self, lambda: reference.set_duplicate_rule(self._actor, **kwargs))
+        return data
+
+
+@admin.register(DuplicateRule)
+class DuplicateRuleAdmin(ReferenceAdmin):
+    """Radius and time window of duplicate candidates; types without a row use the nearest
+    wider row, or 50 m and 7 days."""
+
+    form = DuplicateRuleForm
+    list_display = ["applies_to", "radius_m", "window_days"]
+    list_display_links = ["applies_to"]
+    list_filter = ["kind"]
+    search_fields = ["type__code", "type__name", "major_code"]
+    list_select_related = ["type"]
+
+    @admin.display(description=_("适用范围"))
+    def applies_to(self, obj: DuplicateRule) -> str:
+        return _applies_to(obj) or gettext("全部类型")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The key names the row; change the radius and window, add a row for another key.
+        return [] if obj is None else ["applies_to", "kind", "major_code", "type"]
+
+    def save_model(self, request: HttpRequest, obj: DuplicateRule, form: Any, change: bool) -> None:
+        obj.pk = reference.set_duplicate_rule(acting_user(request), **form.action_kwargs()).pk
+
+    def delete_model(self, request: HttpRequest, obj: DuplicateRule) -> None:
+        reference.delete_duplicate_rule(acting_user(request), obj.pk)
 
 
 # ---------------------------------------------------------------------------
@@ -524,6 +587,7 @@ __all__ = [
     "CalendarDayAdmin",
     "CalendarYearAdmin",
     "CaseAdmin",
+    "DuplicateRuleAdmin",
     "RoutingRuleAdmin",
     "TimeLimitAdmin",
     "WorkPeriodAdmin",

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 
-from yiwang.cases import actions, deadlines, engine, queries
+from yiwang.cases import actions, deadlines, duplicates, engine, queries
 from yiwang.cases.actions.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
-from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, add_photo
+from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, add_photo, remove_photo
 from yiwang.cases.models import Case, CaseEvent, CasePhoto, Source, Stage, State, TimeUnit, Urgency
 from yiwang.cases.schemas import (
     CaseDetail,
@@ -26,6 +26,7 @@ from yiwang.cases.schemas import (
     CaseNumber,
     CasePage,
     CaseQuery,
+    DuplicatesOut,
     PhotoOut,
     TimelineOut,
     TransitionIn,
@@ -33,7 +34,7 @@ from yiwang.cases.schemas import (
     TransitionOut,
     WorklistOut,
 )
-from yiwang.cases.workflow import TRANSITIONS, Input, Transition
+from yiwang.cases.workflow import MERGE_SOURCES, TRANSITIONS, Input, Transition
 from yiwang.core.errors import NotFound
 from yiwang.core.schemas import ErrorOut, Id
 from yiwang.core.workcalendar import WorkCalendar
@@ -45,7 +46,14 @@ router = Router(tags=["案卷"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorOut}
 # Timeline rows that are not transitions of the table.
-EVENT_LABELS = {"report": "上报", "photo": "上传照片"}
+EVENT_LABELS = {
+    "report": "上报",
+    "photo": "上传照片",
+    "photo_removed": "删除照片",
+    "merged_in": "合并了重复案卷",
+    "unmerged_out": "重复案卷撤销合并",
+    duplicates.KEEP_SEPARATE: "保持独立",
+}
 
 
 def _user(request: HttpRequest) -> User:
@@ -59,8 +67,12 @@ def _label(choices: Any, value: str) -> str:
 # ---- serialisers ----------------------------------------------------------------------------
 
 
-def _item(case: Case, cal: WorkCalendar, now: datetime) -> dict[str, Any]:
+def _item(
+    case: Case, cal: WorkCalendar, now: datetime, targets: dict[int, str] | None = None
+) -> dict[str, Any]:
     light = queries.light(case, now, cal=cal)
+    if targets is None:
+        targets = queries.merge_targets([case])
     return {
         "number": case.number,
         "kind": case.kind,
@@ -81,6 +93,7 @@ def _item(case: Case, cal: WorkCalendar, now: datetime) -> dict[str, Any]:
         "stage_label": _label(Stage, case.stage),
         "stage_due_at": case.stage_due_at,
         "light": light.value if light else None,
+        "merged_into": targets.get(case.pk),
     }
 
 
@@ -131,6 +144,7 @@ def _detail(user: User, case: Case) -> dict[str, Any]:
         closed_at=case.closed_at,
         handle_due_at=case.handle_due_at,
         photos=[_photo_out(case, p) for p in case.photos.order_by("phase", "id")],
+        merged_cases=[c.number for c in queries.merged_cases(user, case)],
         allowed_transitions=[t.name for t in engine.allowed_transitions(user, case)],
     )
     return body
@@ -290,8 +304,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseQuery]) -> dict[str, Any
     start = (filters.page - 1) * filters.page_size
     rows = list(qs[start : start + filters.page_size])
     cal, now = deadlines.calendar(), timezone.now()
+    targets = queries.merge_targets(rows)
     return {
-        "items": [_item(c, cal, now) for c in rows],
+        "items": [_item(c, cal, now, targets) for c in rows],
         "count": min(count, queries.COUNT_CAP),
         "count_capped": count > queries.COUNT_CAP,
         "page": filters.page,
@@ -315,6 +330,40 @@ def timeline(request: HttpRequest, number: CaseNumber) -> dict[str, Any]:
         "number": number,
         "events": [_event_out(e) for e in events],
         "stages": [_stage_out(r, cal, now) for r in queries.stage_records(case)],
+    }
+
+
+@router.get(
+    "/{number}/duplicates",
+    response={200: DuplicatesOut, **ERRORS},
+    summary="疑似重复案卷（同类型、半径与时间窗内的在办案卷）",
+)
+def duplicate_candidates(request: HttpRequest, number: CaseNumber) -> dict[str, Any]:
+    """Nearest first, at most 20; merge with `POST /{number}/transitions/merge`
+    (`{"version": …, "into": "案卷号"}`), undo with `unmerge` (`{"version": …, "note": 理由}`)."""
+    user = _user(request)
+    case = queries.case_detail(user, number)
+    window = duplicates.window_for(case.type)
+    found = duplicates.candidates(user, case)
+    return {
+        "number": case.number,
+        "radius_m": window.radius_m,
+        "window_days": window.window_days,
+        "mergeable": case.state in MERGE_SOURCES,
+        "candidates": [
+            {
+                "number": c.case.number,
+                "title": c.case.title,
+                "type_code": case.type.code,
+                "state": c.case.state,
+                "state_label": _label(State, c.case.state),
+                "reported_at": c.case.reported_at,
+                "distance_m": round(c.distance_m, 1),
+                "lon": c.case.lon,
+                "lat": c.case.lat,
+            }
+            for c in found
+        ],
     }
 
 
@@ -361,7 +410,10 @@ def apply(
 def upload_photo(
     request: HttpRequest, number: CaseNumber, phase: Form[CasePhoto.Phase], file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
-    """`phase`: before | after; JPEG / PNG / WebP up to 10 MB (checked by content)."""
+    """`phase`: before | after; JPEG / PNG / WebP up to 10 MB, decoded and stored re-encoded
+    without EXIF / GPS / XMP (`sha256` and `size` are of the stored file). Refusals (400):
+    `bad_file_type`, `bad_image` (damaged or truncated), `bad_image_content` (markup
+    inside), `image_too_large` (over 50 megapixels), `file_too_large`, `empty_file`."""
     user = _user(request)
     # One byte past the limit is enough for the action to refuse the file.
     content = file.read(MAX_PHOTO_BYTES + 1)
@@ -387,7 +439,24 @@ def photo_file(request: HttpRequest, number: CaseNumber, photo_id: Id) -> FileRe
     photo = case.photos.filter(pk=photo_id).first()
     if photo is None:
         raise NotFound("photo_not_found", "照片不存在。", "photo_id")
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    try:
+        stream = photo.file.open("rb")
+    except OSError as exc:
+        # The row outlived its file (a restore without the media): not found, not a crash.
+        raise NotFound("photo_file_missing", "照片文件缺失。", "photo_id") from exc
+    response = FileResponse(stream, content_type=photo.content_type)
     response["Content-Disposition"] = f'inline; filename="{photo.sha256[:16]}"'
     response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@router.delete(
+    "/{number}/photos/{photo_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="删除照片（上传者本人、受理员或值班长；案卷办结前）",
+)
+def delete_photo(request: HttpRequest, number: CaseNumber, photo_id: Id) -> Status[None]:
+    """The stored file is deleted once no other photo row shares its content."""
+    remove_photo(_user(request), number, photo_id)
+    return Status(204, None)

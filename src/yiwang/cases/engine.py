@@ -15,6 +15,7 @@ and the case, its stage records and its timeline rows are written once at the en
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -182,7 +183,19 @@ def _id(spec: Input, value: Any) -> int:
     return value
 
 
+FLAG_VALUES = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False}
+# A case number as `cases.numbers` writes it (kind letter, type code, day, sequence).
+CASE_NUMBER_RE = re.compile(r"[A-Z][0-9]{5,20}")
+
+
 def _convert(spec: Input, value: Any) -> Any:
+    if spec.kind == "flag":
+        # A checkbox ("on") or a JSON true/false.
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in FLAG_VALUES:
+            return FLAG_VALUES[value.lower()]
+        raise InvalidInput("invalid", f"{spec.label}应为是或否。", spec.name)
     # JSON true/false, objects and lists are never a valid answer (int(True) would be 1).
     if isinstance(value, bool | dict | list):
         raise InvalidInput("invalid", f"{spec.label}的格式不正确。", spec.name)
@@ -198,6 +211,13 @@ def _convert(spec: Input, value: Any) -> Any:
         if not number.is_finite() or number <= 0 or number > 10_000:
             raise InvalidInput("invalid", f"{spec.label}应为大于 0 的数字。", spec.name)
         return number
+    if spec.kind == "case":
+        case_number = str(value).strip().upper()
+        if not CASE_NUMBER_RE.fullmatch(case_number):
+            raise InvalidInput(
+                "invalid", f"{spec.label}应为案卷号，如 S060012026010100001。", spec.name
+            )
+        return case_number
     if spec.kind == "choice":
         if value not in spec.choices:
             labels = "、".join(str(TimeUnit(c).label) for c in spec.choices)

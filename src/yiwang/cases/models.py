@@ -38,9 +38,15 @@ class State(models.TextChoices):
     CHECKING = "checking", _("核查中")
     PENDING_CLOSE = "pending_close", _("待结案")
     CLOSED = "closed", _("已结案")
+    MERGED = "merged", _("已合并")
 
 
-FINAL_STATES = frozenset({State.CLOSED, State.VOIDED})
+# States no worklist holds and no move but an undo leaves. A merged case (合并) is here too:
+# its reporters follow the case it was merged into (`Case.merged_into`) until it is unmerged.
+FINAL_STATES = frozenset({State.CLOSED, State.VOIDED, State.MERGED})
+# The same as plain strings in a fixed order: index conditions and the queries that must
+# match them word for word (SQLite uses a partial index only for the very same condition).
+OPEN_EXCLUDED = ["closed", "voided", "merged"]
 
 
 class Stage(models.TextChoices):
@@ -132,6 +138,17 @@ class Case(models.Model):
     )
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # The case this one was merged into as a duplicate (state 已合并); that case carries the
+    # result for both. Never a chain: the engine refuses to merge into a merged case and to
+    # merge a case others were merged into (`steps.merge_into`).
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("合并到"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+    )
 
     state = models.CharField(_("状态"), max_length=24, choices=State.choices)
     version = models.PositiveIntegerField(_("版本"), default=1)
@@ -238,6 +255,15 @@ class Case(models.Model):
             ),
             # Changes since a moment (Open311 `updated_after`, a client syncing what moved).
             models.Index(fields=["updated_at", "id"], name="case_updated"),
+            # Duplicate candidates: open cases of one type in a thin band of latitude (a
+            # bounding box of tens of metres), read by `cases.duplicates`. Partial on the
+            # open cases, which are a few per cent of the table.
+            models.Index(
+                fields=["type", "lat", "lon"],
+                include=["reported_at"],
+                condition=~models.Q(state__in=OPEN_EXCLUDED),
+                name="case_open_type_place",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -307,15 +333,27 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.transition}"
 
 
+def photo_file_name(instance: CasePhoto, filename: str) -> str:
+    """Where a photo's content lives: named by its digest, so identical content is one file
+    (``photos/ab/cd/<sha256>.jpg``) and no client-given name reaches the storage."""
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    digest = instance.sha256
+    return f"photos/{digest[:2]}/{digest[2:4]}/{digest}.{extension}"
+
+
 class CasePhoto(models.Model):
+    """A photo of a case. Rows of several cases may share one stored file (same content);
+    `cases.actions.photos` removes the file when its last row goes."""
+
     class Phase(models.TextChoices):
         BEFORE = "before", _("处置前")
         AFTER = "after", _("处置后")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
     phase = models.CharField(_("阶段"), max_length=8, choices=Phase.choices)
-    file = models.FileField(_("文件"), upload_to="case-photos/%Y/%m/")
-    sha256 = models.CharField(max_length=64)
+    file = models.FileField(_("文件"), upload_to=photo_file_name, max_length=200)
+    # sha256 of the stored (cleaned) content; indexed: "who else uses this file".
+    sha256 = models.CharField(max_length=64, db_index=True)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(
@@ -469,6 +507,43 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.priority} → {self.department_id}"
+
+
+class DuplicateRule(models.Model):
+    """How near and how recent an open case of the same type must be to be offered as a
+    duplicate (查重规则): the most specific row wins (type > major > kind > all); without a
+    row, `cases.duplicates` uses its defaults (50 m, 7 days)."""
+
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, blank=True)
+    major_code = models.CharField(_("大类代码"), max_length=2, blank=True)
+    type = models.ForeignKey(
+        ObjectType,
+        verbose_name=_("小类"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    radius_m = models.PositiveIntegerField(_("查重半径（米）"))
+    window_days = models.PositiveSmallIntegerField(_("查重时间窗（天）"))
+
+    class Meta:
+        verbose_name = _("查重规则")
+        verbose_name_plural = _("查重规则")
+        ordering = ["kind", "major_code", "type__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type"], condition=models.Q(type__isnull=False), name="duprule_unique_type"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "major_code"],
+                condition=models.Q(type__isnull=True),
+                name="duprule_unique_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.radius_m} m / {self.window_days} d"
 
 
 class CalendarDay(models.Model):

@@ -68,6 +68,68 @@ def stage_records(case: Case) -> list[CaseStageRecord]:
     return list(case.stages.order_by("started_at", "id"))
 
 
+# ---- merged duplicates ----------------------------------------------------------------------
+
+# More hops than a chain can have (the engine refuses chains): only bad data gets this far.
+_MAX_MERGE_HOPS = 10
+
+
+def final_case(case: Case) -> Case:
+    """The case that carries the result for `case`: itself, or the case it was merged into.
+
+    Not scoped: the caller already holds `case` (a staff page read it through `cases`, a
+    public status page through its tracking code) and may show the result of the case
+    that answers for it. Follows `merged_into` to its end, stopping at a repeat.
+    """
+    seen = {case.pk}
+    for _ in range(_MAX_MERGE_HOPS):
+        if case.merged_into_id is None:
+            break
+        target = Case.objects.select_related("type").filter(pk=case.merged_into_id).first()
+        if target is None or target.pk in seen:
+            break
+        seen.add(target.pk)
+        case = target
+    return case
+
+
+def merged_cases(user: User, case: Case) -> list[Case]:
+    """The duplicates merged into this case that the user may see, oldest report first."""
+    return list(
+        scope.in_scope(Case.objects.all(), user)
+        .filter(merged_into_id=case.pk)
+        .select_related("reporter")
+        .only(
+            "pk",
+            "number",
+            "title",
+            "source",
+            "reported_at",
+            "reporter__username",
+            "reporter__display_name",
+            "reporter__role",
+        )
+        .order_by("reported_at", "id")
+    )
+
+
+def merge_targets(rows: list[Case]) -> dict[int, str]:
+    """For the merged cases among `rows`: case id → number of the case it was merged into.
+
+    One query for a whole page (none when no row is merged), instead of a join on every
+    list query.
+    """
+    wanted = {c.merged_into_id for c in rows if c.merged_into_id is not None}
+    if not wanted:
+        return {}
+    numbers = dict(Case.objects.filter(pk__in=wanted).values_list("pk", "number"))
+    return {
+        c.pk: numbers[c.merged_into_id]
+        for c in rows
+        if c.merged_into_id is not None and c.merged_into_id in numbers
+    }
+
+
 # ---- worklists ------------------------------------------------------------------------------
 
 

@@ -29,6 +29,8 @@ from yiwang.geo.schemas import CrsName
 from yiwang.org.models import Division
 
 TYPE_CODE_PATTERN = r"^[0-9]{5}$"
+# A case number as the engine accepts it for `into` (lower case is read as upper case).
+CASE_NUMBER_PATTERN = r"^[A-Za-z][0-9]{5,20}$"
 # Digits, optionally grouped by "-" (an extension, an area code), as the action accepts.
 PHONE_PATTERN = r"^(?:[0-9][0-9-]*)?$"
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -127,6 +129,10 @@ class TransitionIn(Schema):
     inspector_id: Id | None = None
     amount: StrictNumber | AmountText | None = Field(None, description="延长时限（数值）")
     unit: Literal[tuple(TimeUnit.values)] | None = None  # type: ignore[valid-type]
+    into: str | None = Field(
+        None, pattern=CASE_NUMBER_PATTERN, description="合并（merge）到的案卷号"
+    )
+    other_type: bool | None = Field(None, description="合并到不同类型的案卷（merge）")
 
 
 class Ref(Schema):
@@ -154,6 +160,7 @@ class CaseItem(Schema):
     stage_label: str
     stage_due_at: datetime | None
     light: str | None
+    merged_into: str | None = Field(None, description="已合并时：合并到的案卷号")
 
 
 class CasePage(Schema):
@@ -203,6 +210,7 @@ class CaseDetail(CaseItem):
     closed_at: datetime | None
     handle_due_at: datetime | None
     photos: list[PhotoOut]
+    merged_cases: list[str] = Field(description="合并到本案卷的重复案卷号（调用者可见的）")
     allowed_transitions: list[str]
 
 
@@ -269,6 +277,26 @@ class TransitionOut(Schema):
     name: str
     label: str
     inputs: list[InputOut]
+
+
+class DuplicateOut(Schema):
+    number: str
+    title: str
+    type_code: str
+    state: str
+    state_label: str
+    reported_at: datetime
+    distance_m: float = Field(description="与本案卷的距离（米，大圆距离）")
+    lon: float
+    lat: float
+
+
+class DuplicatesOut(Schema):
+    number: str
+    radius_m: int = Field(description="该类型的查重半径（米）")
+    window_days: int = Field(description="该类型的查重时间窗（天，上报时间前后）")
+    mergeable: bool = Field(description="本案卷当前状态可否合并（待受理、待派发核实、待立案）")
+    candidates: list[DuplicateOut]
 
 
 class WorklistOut(Schema):

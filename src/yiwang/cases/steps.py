@@ -13,9 +13,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from yiwang.cases import deadlines
-from yiwang.cases.models import Case, CaseDepartment, CaseStageRecord, Stage
-from yiwang.core.errors import InvalidInput
+from django.db import OperationalError, transaction
+
+from yiwang.cases import deadlines, scope
+from yiwang.cases.models import (
+    FINAL_STATES,
+    Case,
+    CaseDepartment,
+    CaseEvent,
+    CaseStageRecord,
+    Stage,
+    State,
+)
+from yiwang.core.errors import Conflict, InvalidInput
 from yiwang.core.scope import path_in_scope
 from yiwang.org.models import Department, User
 from yiwang.org.roles import Role
@@ -225,6 +235,114 @@ def clear_request(ctx: Context) -> None:
 
 def store_result(ctx: Context) -> None:
     ctx.case.result = ctx.inputs["result"]
+
+
+def _lock_target(number: str) -> Case | None:
+    try:
+        # A savepoint: a lock that fails must leave the move's transaction usable for the error.
+        with transaction.atomic():
+            return (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("type")
+                .filter(number=number)
+                .order_by()
+                .first()
+            )
+    except OperationalError as exc:
+        # Two cases merged into each other at the same moment: PostgreSQL ends one of the
+        # two transactions (each holds its own case and waits for the other's).
+        raise Conflict(
+            "concurrent_merge", f"案卷 {number} 正在被同时合并，请刷新后重试。", "into"
+        ) from exc
+
+
+def merge_into(ctx: Context) -> None:
+    """合并: the case follows `into`, which must be open, of the same type (unless the
+    operator says otherwise), visible to the actor and not merged itself. Chains are refused
+    both ways, so `merged_into` always names the case that carries the result and a cycle
+    cannot form. The target's timeline gets its own row (its state and version unchanged)."""
+    case, number = ctx.case, ctx.inputs["into"]
+    if number == case.number:
+        raise InvalidInput("merge_into_self", "不能将案卷合并到它自己。", "into")
+    # The target row stays locked to the end of the move: a concurrent merge of the target
+    # elsewhere waits, then sees this merge (and refuses to make a chain).
+    target = _lock_target(number)
+    if target is None or not scope.can_see(ctx.actor, target):
+        raise InvalidInput(
+            "merge_target_not_found", f"案卷 {number} 不存在或不在您的管辖范围内。", "into"
+        )
+    if target.state == State.MERGED:
+        raise InvalidInput(
+            "merge_target_merged",
+            f"案卷 {number} 本身已合并到其他案卷，请直接合并到承办结果的那件案卷。",
+            "into",
+        )
+    if target.state in FINAL_STATES:
+        raise InvalidInput(
+            "merge_target_final",
+            f"案卷 {number} {target.get_state_display()}，不能再合并到其中。",
+            "into",
+        )
+    if target.type_id != case.type_id and not ctx.inputs.get("other_type"):
+        raise InvalidInput(
+            "merge_other_type",
+            f"案卷 {number} 的类型是“{target.type.name}”，与本案卷不同；"
+            "确属同一问题请勾选“允许合并到不同类型的案卷”。",
+            "into",
+        )
+    merged_here = list(
+        Case.objects.filter(merged_into_id=case.pk).order_by("id").values_list("number", flat=True)
+    )
+    if merged_here:
+        raise InvalidInput(
+            "merge_has_duplicates",
+            f"已有案卷 {'、'.join(merged_here[:3])} 合并到本案卷，本案卷不能再合并到其他案卷；"
+            f"可改为将案卷 {number} 合并到本案卷。",
+            "into",
+        )
+    case.merged_into = target
+    ctx.event_data["into"] = target.number
+    if target.type_id != case.type_id:
+        ctx.event_data["other_type"] = True
+    CaseEvent.objects.create(
+        case=target,
+        at=ctx.now,
+        actor=ctx.actor,
+        transition="merged_in",
+        from_state=target.state,
+        to_state=target.state,
+        note=ctx.inputs.get("note") or "",
+        data={"case": case.number},
+        version=target.version,
+    )
+
+
+def unmerge(ctx: Context) -> None:
+    """撤销合并: the case stands alone again; the case it was merged into records it too."""
+    case = ctx.case
+    if case.merged_into_id is None:
+        return
+    target = (
+        Case.objects.filter(pk=case.merged_into_id)
+        .only("pk", "number", "state", "version")
+        .order_by()
+        .first()
+    )
+    case.merged_into = None
+    if target is None:
+        return
+    ctx.event_data["from"] = target.number
+    CaseEvent.objects.create(
+        case=target,
+        at=ctx.now,
+        actor=ctx.actor,
+        transition="unmerged_out",
+        from_state=target.state,
+        to_state=target.state,
+        note=ctx.inputs.get("note") or "",
+        data={"case": case.number},
+        version=target.version,
+    )
 
 
 def _mark(field: str) -> Effect:

@@ -13,6 +13,8 @@ urlpatterns = [
     path("types/", report.type_picker, name="type_picker"),
     path("<str:number>/", detail.case_page, name="detail"),
     path("<str:number>/transition/<str:name>/", detail.transition, name="transition"),
+    path("<str:number>/keep-separate/", detail.keep_separate, name="keep_separate"),
     path("<str:number>/photos/", detail.upload_photo, name="photo_upload"),
     path("<str:number>/photos/<int:photo_id>/", detail.photo, name="photo"),
+    path("<str:number>/photos/<int:photo_id>/remove/", detail.remove_photo, name="photo_remove"),
 ]

@@ -43,7 +43,7 @@ class Holder(Enum):
 class Input:
     name: str
     label: str
-    kind: str = "text"  # text | int | decimal | choice | user | department
+    kind: str = "text"  # text | int | decimal | choice | user | department | case | flag
     required: bool = True
     choices: tuple[str, ...] = ()
 
@@ -75,6 +75,16 @@ NOTE = Input("note", gettext_noop("意见"), required=False)
 REASON = Input("note", gettext_noop("理由"), required=True)
 INSPECTOR = Input("inspector_id", gettext_noop("监督员"), kind="user")
 DEPARTMENT = Input("department_id", gettext_noop("处置部门"), kind="department")
+INTO = Input("into", gettext_noop("合并到案卷号"), kind="case")
+OTHER_TYPE = Input(
+    "other_type", gettext_noop("允许合并到不同类型的案卷"), kind="flag", required=False
+)
+# Where a duplicate may be merged from: before it is registered (立案) and while no inspector
+# holds it. A registered case is already counted and on its way to a department; a case in
+# 核实中 is an inspector's field task, which a merge would take away behind their back (the
+# inspector's 核实不属实 or the operator after 核实属实 can still merge or void it).
+MERGE_SOURCES: set[str] = {State.REPORTED, State.PENDING_VERIFY, State.PENDING_REGISTER}
+MERGE_ROLES: set[str] = {Role.OPERATOR, Role.SHIFT_LEAD}
 
 S = State
 R = Role
@@ -392,6 +402,29 @@ TRANSITIONS: dict[str, Transition] = {
             stage=Stage.HANDLE,
             counters=("rework_count",),
             effects=(steps.mark_dispatched,),
+        ),
+        # 合并: a duplicate follows the case it is merged into; its clock stops (the stage is
+        # paused, as 挂账 pauses it) until the merge is undone.
+        _t(
+            "merge",
+            gettext_noop("合并重复案卷"),
+            MERGE_SOURCES,
+            S.MERGED,
+            MERGE_ROLES,
+            inputs=(INTO, OTHER_TYPE, NOTE),
+            clock=Clock.PAUSE,
+            saves_previous=True,
+            effects=(steps.merge_into,),
+        ),
+        _t(
+            "unmerge",
+            gettext_noop("撤销合并"),
+            {S.MERGED},
+            PREVIOUS,
+            MERGE_ROLES,
+            inputs=(REASON,),
+            clock=Clock.RESUME,
+            effects=(steps.unmerge,),
         ),
         _t(
             "self_close",

@@ -25,11 +25,12 @@ from django.utils import timezone
 from yiwang.cases import actions as case_actions
 from yiwang.cases import deadlines
 from yiwang.cases.actions import reference
-from yiwang.cases.models import Case, Source, Stage, State, Urgency
+from yiwang.cases.models import FINAL_STATES, Case, Source, Stage, State, Urgency
 from yiwang.cases.workflow import TRANSITIONS, Clock
 from yiwang.catalog import actions as catalog_actions
 from yiwang.catalog.models import Component, ObjectType
 from yiwang.core import audit, generations
+from yiwang.core.errors import InvalidInput
 from yiwang.core.models import AuditEntry
 from yiwang.core.progress import Progress
 from yiwang.core.workcalendar import WorkCalendar
@@ -41,6 +42,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEED = 20261125
 CASE_COUNT = 3000
 DAYS = 90
+# Public reports of a problem already open, a few metres from it: two in three merged into
+# it by the operator (已合并), the rest left waiting with the case offered as a duplicate.
+DUPLICATE_REPORTS = 24
 MARKER = "demo.cases"  # audit action written once the demo cases are loaded
 
 MUNICIPAL = "福田区市政设施管理中心"
@@ -628,6 +632,65 @@ def _play(plans: list[Plan], now: datetime, progress: Progress) -> int:
     return created
 
 
+def _report_duplicates(people: People, now: datetime, progress: Progress) -> int:
+    """Duplicate reports of recent open cases, merged through the workflow like any move."""
+    rng = random.Random(SEED + 2)
+    targets = list(
+        Case.objects.exclude(state__in=list(FINAL_STATES))
+        .filter(reported_at__gte=now - timedelta(days=6), reported_at__lte=now - timedelta(hours=3))
+        .select_related("type")
+        .order_by("id")
+    )
+    if not targets:
+        progress.advance(DUPLICATE_REPORTS)
+        return 0
+    if len(targets) >= DUPLICATE_REPORTS:
+        picks = rng.sample(targets, DUPLICATE_REPORTS)
+    else:
+        picks = rng.choices(targets, k=DUPLICATE_REPORTS)
+    created = 0
+    for i, target in enumerate(picks):
+        at = min(
+            target.reported_at + timedelta(minutes=rng.uniform(20, 150)),
+            now - timedelta(minutes=15),
+        )
+        fields: dict[str, Any] = {
+            "kind": target.kind,
+            "type_code": target.type.code,
+            "title": target.title,
+            "address": target.address,
+            "description": "群众再次反映同一问题。",
+            "source": Source.PUBLIC,
+        }
+        # A few metres off; on the target's own point if that would leave the grids.
+        offset = (rng.uniform(-6e-5, 6e-5), rng.uniform(-6e-5, 6e-5))
+        for lon, lat in (
+            (target.lon + offset[0], target.lat + offset[1]),
+            (target.lon, target.lat),
+        ):
+            try:
+                report = case_actions.Report(lon=lon, lat=lat, **fields)
+                duplicate = case_actions.report_cases(people.operator, [report], now=at)[0]
+                break
+            except InvalidInput:
+                continue
+        else:
+            progress.advance()
+            continue
+        created += 1
+        if i % 3 != 2:
+            with case_actions.moving(duplicate) as moves:
+                moves.apply(
+                    people.operator,
+                    "merge",
+                    version=duplicate.version,
+                    inputs={"into": target.number, "note": "同一问题重复上报。"},
+                    now=at + timedelta(minutes=rng.uniform(3, 9)),
+                )
+        progress.advance()
+    return created
+
+
 def demo_cases_exist() -> bool:
     if AuditEntry.objects.filter(action=MARKER).exists():
         return True
@@ -650,8 +713,10 @@ def build_cases(
         people = ensure_people(admin)
         _configure_reference(admin, people)
         plans = plan_cases(people, now)
-        with Progress("案卷（按流程办理）", len(plans), unit="件", stream=stream) as bar:
+        total = len(plans) + DUPLICATE_REPORTS
+        with Progress("案卷（按流程办理）", total, unit="件", stream=stream) as bar:
             created = _play(plans, now, bar)
+            created += _report_duplicates(people, now, bar)
         audit.record(
             admin, MARKER, ("cases.case", "demo"), f"载入演示案卷 {created} 件", count=created
         )

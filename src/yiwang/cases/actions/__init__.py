@@ -2,12 +2,15 @@
 
 - `reporting`: report cases (one or in bulk) and apply transitions
 - `idempotency`: report a case at most once per idempotency key (form token, API header)
-- `photos`: attach before/after photos
 - `notes`: a note on the timeline that moves nothing (`notes.add_note`)
-- `reference`: time limits, routing rules, holiday calendar, work periods (one module per
-  table: `time_limits`, `routing_rules`, `work_calendar`)
+- `photos`: attach and remove before/after photos (content stored once, metadata stripped)
+- `duplicates`: keep a case separate from an offered duplicate (merging is the workflow's
+  `merge` / `unmerge`)
+- `reference`: time limits, routing rules, duplicate rules, holiday calendar, work periods
+  (one module per table: `time_limits`, `routing_rules`, `duplicate_rules`, `work_calendar`)
 """
 
+from yiwang.cases.actions.duplicates import keep_separate
 from yiwang.cases.actions.idempotency import Reported, report_case_once
 from yiwang.cases.actions.reporting import (
     Report,
@@ -20,6 +23,7 @@ from yiwang.cases.actions.reporting import (
 __all__ = [
     "Report",
     "Reported",
+    "keep_separate",
     "moving",
     "report_case",
     "report_case_once",

@@ -1,22 +1,41 @@
-"""Before / after photos of a case: checked by content, stored privately, logged on the timeline."""
+"""Before / after photos of a case: checked by content, stored privately, logged on the timeline.
+
+Storage (the default storage: local files, or S3 with ``YIWANG_STORAGE=s3``):
+
+- An upload is decoded and re-encoded without EXIF, GPS and XMP (`core.images`); the
+  stored file is named by the sha256 of what is stored, ``photos/ab/cd/<sha256>.jpg``,
+  so no client-given name reaches the storage and identical content is stored once, shared
+  by the rows of every case that carries it.
+- A file goes when its last row goes (`remove_photo`, or a rolled-back upload). Who adds
+  or releases a file holds the lock named after its digest (`core.locks`), so an upload
+  of the same content never finds its file deleted under it: the upload writes the file
+  if it is missing and its row becomes visible before the lock is free; a release looks
+  for rows and deletes the file under the same lock, after the row's removal committed.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
 
 from yiwang.cases import scope
-from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CasePhoto, State
+from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CasePhoto, State, photo_file_name
+from yiwang.core import locks
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.images import ImageRefused, clean_image, sniff_image_type
 from yiwang.org.models import User
 from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
+
+log = logging.getLogger(__name__)
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 # Photos attached to one move (处置完毕 with its after photos).
@@ -24,6 +43,21 @@ MAX_PHOTOS_PER_MOVE = 9
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 # Who may add "before" photos besides the case's reporter.
 BEFORE_ROLES = frozenset({Role.INSPECTOR, Role.OPERATOR})
+# Who may remove any photo of an open case (the uploader may remove their own).
+REMOVE_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEAD})
+
+__all__ = [
+    "MAX_PHOTOS_PER_MOVE",
+    "MAX_PHOTO_BYTES",
+    "Prepared",
+    "Upload",
+    "add_photo",
+    "attach_prepared",
+    "prepare",
+    "release_file",
+    "remove_photo",
+    "sniff_image_type",
+]
 
 
 @dataclass(frozen=True)
@@ -35,15 +69,12 @@ class Upload:
     content_type: str = ""
 
 
-def sniff_image_type(content: bytes) -> str | None:
-    """The image type the bytes really are (JPEG, PNG, WebP), whatever the client claimed."""
-    if content[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if content[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+def _storage() -> Storage:
+    return CasePhoto._meta.get_field("file").storage  # type: ignore[attr-defined, no-any-return]
+
+
+def _lock_name(name: str) -> str:
+    return f"cases.photo_file:{name}"
 
 
 def _check_uploader(actor: User, case: Case, phase: str) -> None:
@@ -75,6 +106,59 @@ def _check_uploader(actor: User, case: Case, phase: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An upload checked and re-encoded (`prepare`), ready to be attached."""
+
+    content: bytes
+    content_type: str
+    sha256: str
+
+
+def prepare(content: bytes) -> Prepared:
+    """Check an upload and re-encode it without metadata; InvalidInput says why not."""
+    if not content:
+        raise InvalidInput("empty_file", "上传的文件是空的。", "file")
+    if len(content) > MAX_PHOTO_BYTES:
+        raise InvalidInput(
+            "file_too_large", f"照片不能超过 {MAX_PHOTO_BYTES // (1024 * 1024)} MB。", "file"
+        )
+    try:
+        image = clean_image(content)
+    except ImageRefused as refused:
+        raise InvalidInput(refused.code, refused.message, "file") from None
+    digest = hashlib.sha256(image.content).hexdigest()
+    return Prepared(image.content, image.content_type, digest)
+
+
+def _store(storage: Storage, name: str, content: bytes) -> None:
+    """Make sure the file `name` holds `content` (the caller holds the file's lock)."""
+    if storage.exists(name):
+        return  # the same digest: the same bytes
+    saved = storage.save(name, ContentFile(content))
+    if saved != name:
+        # A file-system storage keeps an existing name (a leftover of a crash between
+        # writing and checking): the bytes are the same, keep one copy.
+        storage.delete(saved)
+
+
+def release_file(name: str) -> None:
+    """Delete the stored file `name` if no photo row refers to it any more.
+
+    Called after a row's removal committed, or after an upload rolled back; never raises
+    (a file left behind costs space, not correctness).
+    """
+    if not name:
+        return
+    try:
+        with transaction.atomic():
+            locks.hold(_lock_name(name))
+            if not CasePhoto.objects.filter(file=name).exists():
+                _storage().delete(name)
+    except Exception:
+        log.exception("could not release photo file %s", name)
+
+
 def add_photo(
     actor: User,
     number: str,
@@ -85,25 +169,34 @@ def add_photo(
     content_type: str = "",
     now: datetime | None = None,
 ) -> CasePhoto:
-    """Attach one photo. The stored type is the sniffed one; `content_type` is only the claim."""
+    """Attach one photo. The stored type is the decoded one; `content_type` is only the claim."""
     if phase not in CasePhoto.Phase.values:
         raise InvalidInput(
             "bad_phase", "照片阶段应为 处置前（before）或 处置后（after）。", "phase"
         )
-    if not content:
-        raise InvalidInput("empty_file", "上传的文件是空的。", "file")
-    if len(content) > MAX_PHOTO_BYTES:
-        raise InvalidInput(
-            "file_too_large", f"照片不能超过 {MAX_PHOTO_BYTES // (1024 * 1024)} MB。", "file"
-        )
-    real_type = sniff_image_type(content)
-    if real_type is None:
-        raise InvalidInput("bad_file_type", "只能上传 JPEG、PNG 或 WebP 格式的图片。", "file")
-    digest = hashlib.sha256(content).hexdigest()
+    return attach_prepared(
+        actor, number, phase=phase, filename=filename, upload=prepare(content), now=now
+    )
+
+
+def attach_prepared(
+    actor: User,
+    number: str,
+    *,
+    phase: str,
+    filename: str,
+    upload: Prepared,
+    now: datetime | None = None,
+) -> CasePhoto:
+    """Attach an upload `prepare` checked. Several in one transaction must come in the
+    order of their digests (`transition` sorts them): each holds its file's lock to the
+    end, and two transactions taking two locks in opposite orders would wait on each other."""
+    data, real_type, digest = upload.content, upload.content_type, upload.sha256
     now = now or timezone.now()
 
-    stored_name: str | None = None
-    photo = CasePhoto(phase=phase, sha256=digest, content_type=real_type, size=len(content))
+    photo = CasePhoto(phase=phase, sha256=digest, content_type=real_type, size=len(data))
+    name = photo_file_name(photo, f"x.{EXTENSIONS[real_type]}")
+    stored = False
     try:
         with transaction.atomic():
             # The row lock serialises uploads to one case, so the duplicate check holds.
@@ -115,21 +208,22 @@ def add_photo(
             _check_uploader(actor, case, phase)
             if case.state in FINAL_STATES:
                 raise Conflict(
-                    "bad_state", f"案卷已{case.get_state_display()}，不能再上传照片。", None
+                    "bad_state", f"案卷{case.get_state_display()}，不能再上传照片。", None
                 )
             if CasePhoto.objects.filter(case=case, sha256=digest).exists():
                 raise Conflict("duplicate_photo", "该照片已上传过。", "file")
             photo.case = case
             photo.uploaded_by = actor
-            # The client's file name never reaches the file system: only the digest does.
-            photo.file.save(f"{digest}.{EXTENSIONS[real_type]}", ContentFile(content), save=False)
-            stored_name = photo.file.name
+            locks.hold(_lock_name(name))
+            stored = True  # from here on a failure may leave a file to release
+            _store(_storage(), name, data)
+            photo.file.name = name
             photo.save()
-            data: dict[str, Any] = {
+            event: dict[str, Any] = {
                 "photo_id": photo.pk,
                 "phase": phase,
                 "sha256": digest,
-                "size": len(content),
+                "size": len(data),
                 # Control characters (NUL above all) are refused by PostgreSQL's jsonb.
                 "filename": "".join(ch for ch in filename if ch.isprintable())[:200],
             }
@@ -141,11 +235,50 @@ def add_photo(
                 transition="photo",
                 from_state=case.state,
                 to_state=case.state,
-                data=data,
+                data=event,
                 version=case.version,
             )
     except BaseException:
-        if stored_name:
-            photo.file.storage.delete(stored_name)
+        if stored:
+            # Rolled back: the file goes unless another case's photo shares it.
+            release_file(name)
         raise
+    return photo
+
+
+def remove_photo(
+    actor: User, number: str, photo_id: int, *, now: datetime | None = None
+) -> CasePhoto:
+    """Remove one photo of an open case (its uploader, or a 受理员 / 值班长). The stored file
+    is deleted once no other row refers to it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(number=number).first()
+        if case is None or not scope.can_see(actor, case):
+            raise NotFound(
+                "case_not_found", f"案卷 {number} 不存在或不在您的管辖范围内。", "number"
+            )
+        photo = CasePhoto.objects.filter(case=case, pk=photo_id).first()
+        if photo is None:
+            raise NotFound("photo_not_found", "照片不存在。", "photo_id")
+        if not (photo.uploaded_by_id == actor.pk or has_role(actor, REMOVE_ROLES)):
+            raise PermissionDenied(
+                "forbidden_role", "只有上传者本人、受理员或值班长可以删除照片。", "photo_id"
+            )
+        if case.state in FINAL_STATES:
+            raise Conflict("bad_state", f"案卷{case.get_state_display()}，照片不能再删除。", None)
+        name = photo.file.name
+        CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=actor,
+            transition="photo_removed",
+            from_state=case.state,
+            to_state=case.state,
+            data={"photo_id": photo.pk, "phase": photo.phase, "sha256": photo.sha256},
+            version=case.version,
+        )
+        photo.delete()
+        # After the commit (of the outermost transaction): until then the row may come back.
+        transaction.on_commit(lambda: release_file(name))
     return photo

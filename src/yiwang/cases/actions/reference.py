@@ -1,6 +1,7 @@
 """Editing the reference tables the case loop runs on (administrators only).
 
-- `time_limits`, `routing_rules`, `work_calendar`: the actions, one module per table
+- `time_limits`, `routing_rules`, `duplicate_rules`, `work_calendar`: the actions, one
+  module per table
 - `reference_checks`: the checks they share
 
 Time limits, routing rules, the holiday / 调休 calendar and the work periods are
@@ -19,6 +20,11 @@ street office cannot be routed cases of a neighbouring street — the dispatch s
 (`steps.set_department`) would refuse such a suggestion anyway.
 """
 
+from yiwang.cases.actions.duplicate_rules import (
+    DUPLICATES_GENERATION,
+    delete_duplicate_rule,
+    set_duplicate_rule,
+)
 from yiwang.cases.actions.routing_rules import (
     MAX_PRIORITY,
     ROUTING_GENERATION,
@@ -47,6 +53,7 @@ from yiwang.cases.actions.work_calendar import (
 
 __all__ = [
     "CALENDAR_GENERATION",
+    "DUPLICATES_GENERATION",
     "FIRST_YEAR",
     "LAST_YEAR",
     "LIMITS_GENERATION",
@@ -56,10 +63,12 @@ __all__ = [
     "ROUTING_GENERATION",
     "add_routing_rule",
     "clear_calendar_day",
+    "delete_duplicate_rule",
     "delete_routing_rule",
     "delete_time_limit",
     "mark_year_complete",
     "set_calendar_day",
+    "set_duplicate_rule",
     "set_time_limit",
     "set_work_periods",
     "unmark_year",

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from yiwang.cases.models import RoutingRule, TimeLimit
+from yiwang.cases.models import DuplicateRule, RoutingRule, TimeLimit
 from yiwang.catalog.models import Kind, ObjectType
 from yiwang.core.errors import Conflict, InvalidInput
 
@@ -74,8 +74,9 @@ def category(
     return None, kind, major_code
 
 
-def category_label(row: TimeLimit | RoutingRule) -> str:
-    """The category a time limit or routing rule applies to, as the audit log names it."""
+def category_label(row: TimeLimit | RoutingRule | DuplicateRule) -> str:
+    """The category a time limit, routing or duplicate rule applies to, as the audit log
+    names it."""
     if row.type is not None:
         return f"小类 {row.type.code} {row.type.name}"
     if row.major_code:

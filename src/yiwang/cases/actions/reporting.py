@@ -307,6 +307,12 @@ def transition(
             "photos",
         )
     now = now or timezone.now()
+    # Every photo is checked before anything is written; attached in the order of their
+    # digests (see `photos.attach_prepared`).
+    prepared = sorted(
+        ((photo_actions.prepare(u.content), u.filename) for u in photos),
+        key=lambda p: p[0].sha256,
+    )
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -314,20 +320,15 @@ def transition(
                 actor, number, name, version=version, inputs=inputs, now=now
             )
             assert t is not None  # apply_transition refused an unknown name
-            for upload in photos:
-                photo = photo_actions.add_photo(
-                    actor,
-                    number,
-                    phase=t.photo_phase,
-                    filename=upload.filename,
-                    content=upload.content,
-                    content_type=upload.content_type,
-                    now=now,
+            for upload, filename in prepared:
+                photo = photo_actions.attach_prepared(
+                    actor, number, phase=t.photo_phase, filename=filename, upload=upload, now=now
                 )
                 stored.append(photo.file.name)
     except BaseException:
-        # The rows are rolled back; the files written before the failure go too.
+        # The rows are rolled back; the files written before the failure go too, unless
+        # a photo of another case shares one (content is stored once).
         for name_on_disk in stored:
-            photo_actions.CasePhoto.file.field.storage.delete(name_on_disk)
+            photo_actions.release_file(name_on_disk)
         raise
     return case

@@ -22,21 +22,33 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from yiwang.cases import actions, deadlines, engine, queries
+from yiwang.cases import actions, deadlines, duplicates, engine, queries
 from yiwang.cases.actions import photos as photo_actions
-from yiwang.cases.models import Case, CaseEvent, CasePhoto, CaseStageRecord, State, TimeUnit
+from yiwang.cases.models import (
+    FINAL_STATES,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    CaseStageRecord,
+    State,
+    TimeUnit,
+)
 from yiwang.cases.views.worklists import countdown_text
-from yiwang.cases.workflow import TRANSITIONS, Input, Transition
+from yiwang.cases.workflow import MERGE_SOURCES, TRANSITIONS, Input, Transition
 from yiwang.core.errors import ActionError, Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.workcalendar import Light, WorkCalendar
 from yiwang.org.models import Department, User
-from yiwang.org.permissions import acting_user
+from yiwang.org.permissions import acting_user, has_role
 
 # Timeline rows that are not moves of the transition table.
 EVENT_LABELS = {
     "report": gettext_noop("上报"),
     "photo": gettext_noop("上传照片"),
     "note": gettext_noop("备注"),
+    "photo_removed": gettext_noop("删除照片"),
+    "merged_in": gettext_noop("合并了重复案卷"),
+    "unmerged_out": gettext_noop("重复案卷撤销合并"),
+    duplicates.KEEP_SEPARATE: gettext_noop("保持独立"),
 }
 LIGHT_COLORS = {Light.GREEN: "#2e7d32", Light.AMBER: "#f59e0b", Light.RED: "#c62828"}
 CONFLICT_MESSAGE = gettext_noop("案卷已被他人处理，请刷新后重试。")
@@ -61,7 +73,7 @@ class Option:
 class FieldView:
     name: str
     label: str
-    kind: str  # textarea | number | select
+    kind: str  # textarea | number | select | text | checkbox
     required: bool
     value: str = ""
     options: list[Option] = field(default_factory=list)
@@ -100,6 +112,8 @@ SIDE_MOVES = frozenset(
         "deny_suspend",
         "check_fail",
         "rework",
+        # Merging by number; the candidates panel merges with one click.
+        "merge",
     }
 )
 
@@ -116,6 +130,10 @@ def _field(case: Case, spec: Input, value: str, choices: dict[str, list[Any]]) -
     view = FieldView(spec.name, gettext(spec.label), "textarea", spec.required, value)
     if spec.kind in ("decimal", "int"):
         view.kind = "number"
+    elif spec.kind == "case":
+        view.kind = "text"
+    elif spec.kind == "flag":
+        view.kind = "checkbox"
     elif spec.kind == "choice":
         view.kind = "select"
         view.options = [Option(c, _unit_label(c), c == value) for c in spec.choices]
@@ -236,7 +254,9 @@ class StageView:
     overdue: bool
 
 
-def _stages(records: list[CaseStageRecord], cal: WorkCalendar, now: datetime) -> list[StageView]:
+def _stages(
+    records: list[CaseStageRecord], cal: WorkCalendar, now: datetime, *, merged: bool = False
+) -> list[StageView]:
     views = []
     for r in records:
         # A suspended stage is judged where its clock stopped.
@@ -247,7 +267,8 @@ def _stages(records: list[CaseStageRecord], cal: WorkCalendar, now: datetime) ->
         if r.finished_at is not None:
             status = gettext_noop("超期") if overdue else gettext_noop("按时")
         elif r.paused_at is not None:
-            status = gettext_noop("挂账中")
+            # The clock of a merged duplicate stands still as a suspended one's does.
+            status = gettext_noop("已合并暂停") if merged else gettext_noop("挂账中")
         else:
             status = gettext_noop("已超期") if overdue else gettext_noop("进行中")
         views.append(
@@ -292,8 +313,16 @@ def _event_details(event: CaseEvent) -> list[str]:
     if data.get("new_due"):
         new_due = timezone.localtime(datetime.fromisoformat(data["new_due"]))
         details.append(gettext("新时限 %(due)s") % {"due": f"{new_due:%Y-%m-%d %H:%M}"})
-    if event.transition == "photo" and data.get("phase"):
+    if event.transition in ("photo", "photo_removed") and data.get("phase"):
         details.append(str(CasePhoto.Phase(data["phase"]).label))
+    if data.get("into"):
+        details.append(gettext("合并到 %(number)s") % {"number": data["into"]})
+    if data.get("from"):
+        details.append(gettext("原合并到 %(number)s") % {"number": data["from"]})
+    if data.get("case"):
+        details.append(gettext("案卷 %(number)s") % {"number": data["case"]})
+    if data.get("other"):
+        details.append(gettext("与 %(number)s 不是同一问题") % {"number": data["other"]})
     return details
 
 
@@ -336,7 +365,7 @@ def _case_or_404(user: User, number: str) -> Case:
 
 def _photo_phases(user: User, case: Case) -> list[tuple[str, str]]:
     """The photo phases this user may add to this case now."""
-    if case.state in ("closed", "voided"):
+    if case.state in FINAL_STATES:
         return []
     phases = []
     for value, label in CasePhoto.Phase.choices:
@@ -366,6 +395,7 @@ def _page(
     allowed = engine.allowed_transitions(user, case)
     forms = _forms(case, allowed, failed=failed, values=values, error=error)
     photos = list(case.photos.order_by("phase", "id"))
+    allowed_names = {t.name for t in allowed}
     map_data = {
         "point": [case.lat, case.lon],
         "grid": {"type": "Feature", "geometry": case.grid.geometry, "properties": {}},
@@ -387,7 +417,7 @@ def _page(
         "contact_phone": queries.contact_phone_for(user, case),
         "pending": _pending_request(case),
         "events": _events(queries.timeline(user, case.number)),
-        "stages": _stages(queries.stage_records(case), cal, now),
+        "stages": _stages(queries.stage_records(case), cal, now, merged=case.state == State.MERGED),
         "forms": forms,
         # The main moves first: on a phone they are the ones within thumb reach.
         "main_forms": [f for f in forms if f.tone == "primary"],
@@ -396,14 +426,63 @@ def _page(
         "photos_before": [p for p in photos if p.phase == CasePhoto.Phase.BEFORE],
         "photos_after": [p for p in photos if p.phase == CasePhoto.Phase.AFTER],
         "photo_phases": _photo_phases(user, case),
+        "removable": _removable(user, case, photos),
         "photo_error": photo_error,
         "map_data": map_data,
         "notice": notice,
         "conflict_message": gettext(CONFLICT_MESSAGE),
         "typed": typed,
         "error": error if error is not None and not failed else None,
+        **_duplicates_context(user, case, "merge" in allowed_names, light),
     }
     return render(request, "cases/detail.html", context, status=status)
+
+
+def _duplicates_context(
+    user: User, case: Case, can_merge: bool, light: Light | None
+) -> dict[str, Any]:
+    """The candidates panel (a case still in a mergeable state), the case a merged case
+    follows, and the duplicates merged into this one."""
+    context: dict[str, Any] = {
+        "can_merge": can_merge,
+        "merged_into": queries.final_case(case) if case.merged_into_id else None,
+        "merged_cases": queries.merged_cases(user, case),
+        "show_duplicates": case.state in MERGE_SOURCES,
+    }
+    if not context["show_duplicates"]:
+        return context
+    window = duplicates.window_for(case.type)
+    found = duplicates.candidates(user, case)
+    context.update(
+        duplicates=found,
+        duplicate_window=window,
+        duplicates_map={
+            "point": [case.lat, case.lon],
+            "radius": window.radius_m,
+            "tileUrl": settings.TILE_URL,
+            "color": LIGHT_COLORS.get(light, "#1565c0") if light else "#1565c0",
+            "candidates": [
+                {
+                    "number": c.case.number,
+                    "title": c.case.title,
+                    "point": [c.case.lat, c.case.lon],
+                    "label": str(i),
+                    "distance": round(c.distance_m),
+                }
+                for i, c in enumerate(found, start=1)
+            ],
+        },
+    )
+    return context
+
+
+def _removable(user: User, case: Case, photos: list[CasePhoto]) -> set[int]:
+    """The photos this user may remove now (their own, or any for 受理员 / 值班长)."""
+    if case.state in FINAL_STATES:
+        return set()
+    if has_role(user, photo_actions.REMOVE_ROLES):
+        return {p.pk for p in photos}
+    return {p.pk for p in photos if p.uploaded_by_id == user.pk}
 
 
 def _pending_request(case: Case) -> str:
@@ -496,14 +575,53 @@ def upload_photo(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def remove_photo(request: HttpRequest, number: str, photo_id: int) -> HttpResponse:
+    user = _user(request)
+    try:
+        photo_actions.remove_photo(user, number, photo_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ActionError as exc:
+        current = _case_or_404(user, number)
+        return _page(request, current, status=exc.status, photo_error=exc.message)
+    messages.success(request, gettext("照片已删除。"))
+    return redirect("cases:detail", number=number)
+
+
+@login_required
 @require_GET
 def photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
     case = _case_or_404(_user(request), number)
     found = case.photos.filter(pk=photo_id).first()
     if found is None:
         raise Http404(gettext("照片不存在。"))
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    try:
+        stream = found.file.open("rb")
+    except OSError as exc:
+        # The row outlived its file (a restore without the media): not found, not a crash.
+        raise Http404(gettext("照片文件缺失。")) from exc
+    response = FileResponse(stream, content_type=found.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     # Photos of a case are private: no shared cache may keep them.
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@login_required
+@require_POST
+def keep_separate(request: HttpRequest, number: str) -> HttpResponse:
+    """保持独立: the offered candidate is another problem; it is not offered again."""
+    user = _user(request)
+    other = request.POST.get("other", "")
+    try:
+        actions.keep_separate(user, number, other)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ActionError as exc:
+        current = _case_or_404(user, number)
+        return _page(request, current, status=exc.status, error=exc)
+    messages.success(
+        request, gettext("已记录：与案卷 %(number)s 不是同一问题。") % {"number": other.strip()}
+    )
+    return redirect("cases:detail", number=number)

@@ -89,8 +89,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
         page, count = _page(request, qs)
         cal, now = deadlines.calendar(), timezone.now()
         rows = list(page.object_list)
+        targets = queries.merge_targets(rows)
         for case in rows:
             case.light = queries.light(case, now, cal=cal)  # type: ignore[attr-defined]
+            # A merged duplicate is shown with the case that carries its result.
+            case.merge_target = targets.get(case.pk, "")  # type: ignore[attr-defined]
         context.update(
             searched=True, page=page, rows=rows, count=count, capped=count > queries.COUNT_CAP
         )
