@@ -35,7 +35,7 @@ def test_background_export_page_shows_the_download_when_the_worker_is_done(
         page.click("button[type=submit]:has-text('登录')")
 
     page.click("#case-count ~ .exports a:has-text('Excel')")
-    page.wait_for_selector("text=共 2 条案卷", timeout=WAIT_MS)
+    page.wait_for_selector("text=共 2 条记录", timeout=WAIT_MS)
     page.click("button:has-text('在后台生成 Excel')")
     page.wait_for_selector("#export-job[data-state=queued]", timeout=WAIT_MS)
     assert page.locator("progress.export-progress").count() == 1
