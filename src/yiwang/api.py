@@ -104,12 +104,14 @@ def _register_routers() -> None:
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.geo.api import router as geo_router
+    from yiwang.intake.api.video import router as alarms_router
     from yiwang.org.api import router as org_router
 
     api.add_router("/auth", org_router)
     api.add_router("/geo", geo_router)
     api.add_router("/catalog", catalog_router)
     api.add_router("/cases", cases_router)
+    api.add_router("/intake", alarms_router)
 
 
 _register_routers()

@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("yiwang.cases.urls")),
+    path("intake/video/", include("yiwang.intake.video_urls")),
     path("", include("yiwang.web.urls")),
 ]

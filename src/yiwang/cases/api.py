@@ -45,7 +45,7 @@ router = Router(tags=["案卷"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorOut}
 # Timeline rows that are not transitions of the table.
-EVENT_LABELS = {"report": "上报", "photo": "上传照片"}
+EVENT_LABELS = {"report": "上报", "photo": "上传照片", "note": "备注"}
 
 
 def _user(request: HttpRequest) -> User:

@@ -33,7 +33,11 @@ from yiwang.org.models import Department, User
 from yiwang.org.permissions import acting_user
 
 # Timeline rows that are not moves of the transition table.
-EVENT_LABELS = {"report": gettext_noop("上报"), "photo": gettext_noop("上传照片")}
+EVENT_LABELS = {
+    "report": gettext_noop("上报"),
+    "photo": gettext_noop("上传照片"),
+    "note": gettext_noop("备注"),
+}
 LIGHT_COLORS = {Light.GREEN: "#2e7d32", Light.AMBER: "#f59e0b", Light.RED: "#c62828"}
 CONFLICT_MESSAGE = gettext_noop("案卷已被他人处理，请刷新后重试。")
 

@@ -1,0 +1,1 @@
+"""The JSON API of intake: one router module per channel."""

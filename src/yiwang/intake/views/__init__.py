@@ -1,0 +1,1 @@
+"""Pages of intake: one module per channel."""
