@@ -47,6 +47,30 @@ MAX_WINDOW_MINUTES = 24 * 60
 MAX_RADIUS_M = 5000
 
 
+def seed_event_types(apps: Any) -> int:
+    """Add the default event types that are missing (a new node, a flushed test database).
+
+    Takes an app registry (a migration's historical models, or the live one), so the data
+    migration and the post-migrate hook share it; writes no audit row (no acting user).
+    """
+    object_type = apps.get_model("catalog", "ObjectType")
+    event_type = apps.get_model("intake", "AlarmEventType")
+    existing = set(event_type.objects.values_list("code", flat=True))
+    matters = {
+        t.code: t
+        for t in object_type.objects.filter(
+            kind="matter", code__in=[m for _, _, m in DEFAULT_EVENT_TYPES]
+        )
+    }
+    added = [
+        event_type(code=code, name=name, matter_type=matters[matter])
+        for code, name, matter in DEFAULT_EVENT_TYPES
+        if code not in existing and matter in matters
+    ]
+    event_type.objects.bulk_create(added)
+    return len(added)
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 

@@ -8,14 +8,9 @@ from django.db import migrations, models
 
 def seed_event_types(apps, schema_editor):
     """The default event-type table (intake.actions.alarm_setup.DEFAULT_EVENT_TYPES)."""
-    from yiwang.intake.actions.alarm_setup import DEFAULT_EVENT_TYPES
+    from yiwang.intake.actions.alarm_setup import seed_event_types
 
-    ObjectType = apps.get_model("catalog", "ObjectType")
-    AlarmEventType = apps.get_model("intake", "AlarmEventType")
-    for code, name, matter_code in DEFAULT_EVENT_TYPES:
-        matter = ObjectType.objects.filter(kind="matter", code=matter_code).first()
-        if matter is not None and not AlarmEventType.objects.filter(code=code).exists():
-            AlarmEventType.objects.create(code=code, name=name, matter_type=matter)
+    seed_event_types(apps)
 
 
 class Migration(migrations.Migration):
