@@ -8,6 +8,8 @@ transaction does.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -20,6 +22,13 @@ from yiwang.intake.actions.alarms import AlarmResult, receive_alarms
 from yiwang.intake.models import Alarm, AlarmTrack, Submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Path) -> Path:
+    """Snapshots and photos go to a directory of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT  # type: ignore[no-any-return]
 
 
 def test_alarms_at_once_for_one_camera_and_type_give_one_case(city: City) -> None:

@@ -4,6 +4,8 @@ within the radius join one case, and a point outside every grid is a clear 400."
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -16,6 +18,14 @@ from yiwang.intake.actions import alarm_setup
 from yiwang.intake.models import Alarm, AlarmEventType, Submission
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Path) -> Path:
+    """Snapshots and photos go to a directory of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT  # type: ignore[no-any-return]
+
 
 # Metres per degree of latitude on the mean Earth radius (6,371,008.8 m × π / 180).
 M_PER_DEG_LAT = 111_195.08

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -22,6 +24,13 @@ from yiwang.intake.actions.alarms import AlarmResult, receive_alarms
 from yiwang.intake.models import Alarm, Submission
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Path) -> Path:
+    """Snapshots and photos go to a directory of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -175,14 +175,20 @@ class AlarmSource(models.Model):
 
 class AlarmStatus(models.TextChoices):
     FILED = "filed", _("已立案")  # at/above the confidence: a new case
-    MERGED = "merged", _("已并入案卷")  # a repeat: added to the open case
+    # A repeat added to the open case: answered with this status, but kept as its
+    # Submission and in the case's timeline note rather than as an Alarm row.
+    MERGED = "merged", _("已并入案卷")
     PENDING = "pending", _("待审核")  # below the confidence: in the review queue
     ACCEPTED = "accepted", _("审核通过")
     REJECTED = "rejected", _("已驳回")
 
 
 class Alarm(models.Model):
-    """One alarm as received; (channel, sender, event_id) makes a resend the same alarm."""
+    """An alarm that filed a case or waits for / got an operator's decision.
+
+    (channel, sender, event_id) makes a resend the same alarm. A repeat merged into an
+    open case has no row here: its Submission (same key) and the case's note record it.
+    """
 
     source = models.ForeignKey(
         AlarmSource, verbose_name=_("接入方"), on_delete=models.PROTECT, related_name="+"

@@ -19,7 +19,8 @@ Concurrency: every alarm of a camera (or flight) and type locks that pair's `Ala
 for the rest of its transaction, so two alarms at once are decided one after the other.
 Throughput: `receive_alarms` takes a batch and does a fixed number of queries for it —
 event types, cameras, tracks, resends, open cases, one `report_cases` for the batch's new
-cases, and bulk inserts of alarms, submissions and notes — plus one `add_photo` per new case.
+cases and one `add_photos` for their snapshots, and bulk inserts of alarms, submissions and
+notes.
 """
 
 from __future__ import annotations
@@ -32,12 +33,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from yiwang.cases.actions import Report, report_cases
 from yiwang.cases.actions.notes import Note, add_notes
-from yiwang.cases.actions.photos import EXTENSIONS, MAX_PHOTO_BYTES, add_photo, sniff_image_type
+from yiwang.cases.actions.photos import (
+    EXTENSIONS,
+    MAX_PHOTO_BYTES,
+    PhotoItem,
+    Upload,
+    add_photos,
+    sniff_image_type,
+)
 from yiwang.cases.models import FINAL_STATES, Case, CasePhoto
 from yiwang.core import audit
 from yiwang.core.errors import ActionError, InvalidInput, NotFound, PermissionDenied
@@ -53,6 +61,7 @@ from yiwang.intake.models import (
     AlarmTrack,
     Camera,
     Channel,
+    Submission,
 )
 
 # How far in the future an alarm's time may lie (clocks of cameras drift).
@@ -82,7 +91,7 @@ class AlarmIn:
 
 @dataclass(frozen=True)
 class AlarmResult:
-    alarm_id: int
+    alarm_id: int | None  # None: a repeat merged into an open case (kept as a Submission)
     status: str
     case_number: str | None
     replayed: bool = False
@@ -405,13 +414,11 @@ def _apply(
         .order_by("pk")
     }
     # After the locks: a resend committed by a concurrent batch is visible now.
-    stored = {
-        (a.channel, a.sender, a.event_id): a
-        for a in Alarm.objects.filter(
-            sender__in={v.sender for v in valid},
-            event_id__in={v.item.event_id.strip() for v in valid},
-        ).select_related("case")
-    }
+    stored = _stored(valid)
+    # The pending leads, cached on their tracks (one query, not one per track).
+    leads = Alarm.objects.in_bulk([t.pending_lead_id for t in tracks.values() if t.pending_lead_id])
+    for t in tracks.values():
+        t.pending_lead = leads.get(t.pending_lead_id) if t.pending_lead_id else None
     open_cases = {
         c.pk: c
         for c in Case.objects.filter(pk__in={t.case_id for t in tracks.values() if t.case_id})
@@ -424,10 +431,7 @@ def _apply(
     for v in valid:
         key = (v.channel, v.sender, v.item.event_id.strip())
         if key in stored:
-            a = stored[key]
-            batch.results[v.index] = AlarmResult(
-                a.pk, str(a.status), a.case.number if a.case else None, replayed=True
-            )
+            batch.results[v.index] = stored[key]
             continue
         if key in seen:
             batch.results[v.index] = seen[key]
@@ -438,6 +442,32 @@ def _apply(
             _decide(v, track, open_cases, drone_cases, drone_leads, batch, source, now)
         )
     _write(source, tracks, now, batch)
+
+
+def _stored(valid: list[_Valid]) -> dict[tuple[str, str, str], AlarmResult]:
+    """What became of the batch's event ids already received (resends), by key.
+
+    A repeat merged into an open case is kept as its Submission (and in the case's note),
+    not as an Alarm row; every other alarm has its row. Both lookups use the unique
+    (channel, sender, event id) indexes.
+    """
+    channels = {v.channel for v in valid}
+    senders = {v.sender for v in valid}
+    event_ids = {v.item.event_id.strip() for v in valid}
+    found: dict[tuple[str, str, str], AlarmResult] = {}
+    merged = Submission.objects.filter(
+        channel__in=channels, sender__in=senders, external_id__in=event_ids
+    ).values_list("channel", "sender", "external_id", "case__number")
+    for channel, sender, event_id, number in merged:
+        found[(channel, sender, event_id)] = AlarmResult(
+            None, AlarmStatus.MERGED.value, number, replayed=True
+        )
+    alarms = Alarm.objects.filter(
+        channel__in=channels, sender__in=senders, event_id__in=event_ids
+    ).values_list("pk", "channel", "sender", "event_id", "status", "case__number")
+    for pk, channel, sender, event_id, status, number in alarms:
+        found[(channel, sender, event_id)] = AlarmResult(pk, status, number, replayed=True)
+    return found
 
 
 def _drone_candidates(
@@ -609,20 +639,21 @@ def _write(
         if not planned:
             continue
         cases = report_cases(actor, [case_report(p.lead) for p in planned], now=now)
+        photos = []
         for new_case, case in zip(planned, cases, strict=True):
             new_case.case = case
             lead = new_case.lead
             if lead.item.snapshot and lead.snapshot_type:
-                photo = add_photo(
-                    actor,
-                    case.number,
-                    phase=CasePhoto.Phase.BEFORE,
-                    filename=f"{lead.item.event_id.strip()}.{EXTENSIONS[lead.snapshot_type]}",
-                    content=lead.item.snapshot,
-                    content_type=lead.snapshot_type,
-                    now=now,
+                name = f"{lead.item.event_id.strip()}.{EXTENSIONS[lead.snapshot_type]}"
+                photos.append(
+                    PhotoItem(
+                        case.number,
+                        CasePhoto.Phase.BEFORE,
+                        Upload(name, lead.item.snapshot, lead.snapshot_type),
+                    )
                 )
-                batch.files.append(photo.file.name)
+        # The snapshots become the new cases' before photos, all in one go.
+        batch.files.extend(p.file.name for p in add_photos(actor, photos, now=now))
 
     def resolved(target: Case | _NewCase | None) -> Case | None:
         if isinstance(target, _NewCase):
@@ -641,12 +672,15 @@ def _write(
             )
             batch.files.append(d.alarm.snapshot.name)
     # Alarms whose group lead is in this batch go after it (the lead needs its id first).
-    waiting = [d.lead is not None and d.lead.pk is None for d in decisions]
-    for d in decisions:
+    # A merged repeat is stored as its Submission and in the case's note, not as an Alarm
+    # row: the bulk of a busy camera's alarms costs one row, not two.
+    kept = [d for d in decisions if d.alarm.status != AlarmStatus.MERGED]
+    waiting = [d.lead is not None and d.lead.pk is None for d in kept]
+    for d in kept:
         if d.lead is not None:
             d.alarm.lead = d.lead
-    Alarm.objects.bulk_create([d.alarm for d, w in zip(decisions, waiting, strict=True) if not w])
-    Alarm.objects.bulk_create([d.alarm for d, w in zip(decisions, waiting, strict=True) if w])
+    Alarm.objects.bulk_create([d.alarm for d, w in zip(kept, waiting, strict=True) if not w])
+    Alarm.objects.bulk_create([d.alarm for d, w in zip(kept, waiting, strict=True) if w])
 
     for channel, actor in actors.items():
         in_cases = [
@@ -661,15 +695,14 @@ def _write(
         filed = batch.track_cases.get(track.pk)
         if filed is not None and filed.case is not None:
             track.case = filed.case
-    AlarmTrack.objects.bulk_update(
-        list(tracks.values()),
-        ["case", "last_at", "pending_lead", "pending_last_at", "alarm_count", "pending_count"],
-    )
+    _save_tracks(list(tracks.values()))
 
     for d in decisions:
         owner = d.alarm.case
         batch.results[d.valid.index] = AlarmResult(
-            d.alarm.pk, str(d.alarm.status), owner.number if owner is not None else None
+            d.alarm.pk if d.alarm.status != AlarmStatus.MERGED else None,
+            str(d.alarm.status),
+            owner.number if owner is not None else None,
         )
     counts: dict[str, int] = defaultdict(int)
     for d in decisions:
@@ -683,6 +716,32 @@ def _write(
         source=source.pk,
         **{status: counts[status] for status in counts},
     )
+
+
+def _save_tracks(tracks: list[AlarmTrack]) -> None:
+    """Write the batch's locked tracks back: one plain UPDATE per row, sent with
+    executemany (`bulk_update` builds a CASE expression per row and field, which cost more
+    than all the rest of a batch)."""
+    ops = connection.ops
+    table = AlarmTrack._meta.db_table
+    rows = [
+        (
+            t.case_id,
+            ops.adapt_datetimefield_value(t.last_at),
+            t.pending_lead.pk if t.pending_lead is not None else None,  # cached in _apply
+            ops.adapt_datetimefield_value(t.pending_last_at),
+            t.alarm_count,
+            t.pending_count,
+            t.pk,
+        )
+        for t in tracks
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET case_id = %s, last_at = %s, pending_lead_id = %s, "
+            "pending_last_at = %s, alarm_count = %s, pending_count = %s WHERE id = %s",
+            rows,
+        )
 
 
 def _repeat_notes(decisions: Any) -> list[Note]:

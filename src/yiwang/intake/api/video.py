@@ -87,7 +87,6 @@ class AlarmBatchIn(Schema):
 
 
 class AlarmOut(Schema):
-    alarm_id: int
     status: str = Field(description="filed 已立案 | merged 已并入案卷 | pending 待审核")
     status_label: str
     case_number: str | None = None
@@ -132,7 +131,6 @@ def _decode(body: AlarmIn, field: str = "snapshot") -> alarm_actions.AlarmIn:
 
 def _out(result: alarm_actions.AlarmResult) -> dict[str, Any]:
     return {
-        "alarm_id": result.alarm_id,
         "status": result.status,
         "status_label": str(AlarmStatus(result.status).label),
         "case_number": result.case_number,
