@@ -24,6 +24,9 @@ again; SQLite /tmp/yiwang-bench/alarms.sqlite3), migrates it and builds the demo
 4. (c) reports `--cases` plain cases through `cases.actions.report_cases` in batches of
    1000 (`bench_cases.bench_actions`), the intake rate the alarms are compared with;
 5. counts the SQL statements of one alarm batch (fixed per batch, not per alarm).
+
+`--fill N` first bulk-loads N cases (`bench_cases.load_fixture`: COPY on PostgreSQL), so the
+lookups run against a full case table.
 """
 
 from __future__ import annotations
@@ -44,7 +47,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_cases import VAR_DIR, analyze, bench_actions, build_city, setup_django
+from bench_cases import (
+    VAR_DIR,
+    analyze,
+    bench_actions,
+    build_city,
+    load_fixture,
+    setup_django,
+)
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "yiwang_bench_alarms"
@@ -67,7 +77,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--span", type=float, default=60.0, help="minutes each stream covers")
     p.add_argument("--snapshot-kb", type=int, default=20, help="size of each snapshot")
     p.add_argument("--cases", type=int, default=10_000, help="plain cases for (c)")
-    p.add_argument("--profile", action="store_true", help="cProfile stream (a)")
+    p.add_argument("--fill", type=int, default=0, help="cases bulk-loaded first (COPY)")
+    p.add_argument("--profile", action="store_true", help="cProfile streams (a) and (b)")
     p.add_argument("--sql", action="store_true", help="print the probe batch's statements")
     return p.parse_args()
 
@@ -228,9 +239,12 @@ def main() -> None:
     rng = random.Random(5)
     camera_ids = register_cameras(admin, args.cameras, rng)
     key, source = create_alarm_source(admin, name="压测视频平台", division_code=city.DISTRICT)
+    if args.fill:
+        load_fixture(people, args.fill)
+        analyze()
     print(
-        f"database {args.db}: {url}  (city and {len(camera_ids)} cameras ready in "
-        f"{time.perf_counter() - t:.1f} s)"
+        f"database {args.db}: {url}  (city, {len(camera_ids)} cameras and {args.fill:,} "
+        f"fixture cases ready in {time.perf_counter() - t:.1f} s)"
     )
     now = timezone.now()
     span = args.span

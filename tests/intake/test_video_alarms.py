@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,10 @@ def test_repeats_within_the_window_join_the_open_case_as_notes(video: Video) -> 
         ("video", DEVICE_A, f"r-{i}") for i in range(1, 6)
     ]
     assert case.photos.count() == 1  # the repeats' snapshots are fingerprinted, not stored
+    # Each has its own tracking code of the common format (no 0/O, 1/I/L).
+    codes = [s.tracking_code for s in subs]
+    assert len(set(codes)) == 5
+    assert all(re.fullmatch(r"[2-9A-HJKMNP-Z]{10}", c) for c in codes)
 
 
 def test_an_alarm_after_the_window_or_after_the_case_ended_files_a_new_case(
