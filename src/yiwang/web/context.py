@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiwang.org.models import User
 from yiwang.org.roles import Role
@@ -52,7 +53,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("exports", _("我的导出"), "web:exports"),
     MenuEntry(
         "cameras",
-        _("摄像机"),
+        pgettext_lazy("menu", "摄像机"),
         "intake_video:cameras",
         frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.ADMIN}),
     ),
