@@ -47,7 +47,10 @@ def test_an_operator_accepts_one_alarm_and_rejects_another(
     assert items.count() == 2
     first = page.locator("li.review-item[data-alarm]").first
     # The snapshot is really shown (a decoded image, not a broken icon).
-    width = first.locator("img").evaluate("img => img.complete && img.naturalWidth")
+    width = first.locator("img").evaluate(
+        "img => img.complete ? img.naturalWidth"
+        " : new Promise(done => img.addEventListener('load', () => done(img.naturalWidth)))"
+    )
     assert width == 1
     page.screenshot(path="/tmp/video-review-queue.png", full_page=True)
 

@@ -364,8 +364,11 @@ def _ensure_tracks(valid: list[_Valid]) -> dict[tuple[str, str, int], int]:
     keys = {(v.channel, v.sender, v.event_type.pk): v.camera for v in valid}
 
     def existing() -> dict[tuple[str, str, int], int]:
+        # All three columns named, so the unique (channel, sender, event type) index answers.
         rows = AlarmTrack.objects.filter(
-            sender__in={k[1] for k in keys}, event_type_id__in={k[2] for k in keys}
+            channel__in={k[0] for k in keys},
+            sender__in={k[1] for k in keys},
+            event_type_id__in={k[2] for k in keys},
         ).values_list("channel", "sender", "event_type_id", "pk")
         return {(c, s, t): pk for c, s, t, pk in rows if (c, s, t) in keys}
 
