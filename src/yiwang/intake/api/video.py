@@ -25,6 +25,7 @@ from yiwang.core.errors import ActionError, InvalidInput
 from yiwang.core.schemas import ErrorOut, Latitude, Longitude
 from yiwang.geo.schemas import CrsName
 from yiwang.intake.actions import alarms as alarm_actions
+from yiwang.intake.actions.alarm_checks import ID_MAX_LENGTH
 from yiwang.intake.actions.alarm_setup import source_for_key
 from yiwang.intake.models import AlarmSource, AlarmStatus
 
@@ -50,7 +51,7 @@ class AlarmIn(Schema):
 
     event_id: str = Field(
         min_length=1,
-        max_length=alarm_actions.ID_MAX_LENGTH,
+        max_length=ID_MAX_LENGTH,
         pattern=PRINTABLE_ID,
         description="发送方的事件编号：重发同一编号只算一次告警",
     )
@@ -68,7 +69,7 @@ class AlarmIn(Schema):
     flight_id: str | None = Field(
         None,
         min_length=1,
-        max_length=alarm_actions.ID_MAX_LENGTH,
+        max_length=ID_MAX_LENGTH,
         pattern=PRINTABLE_ID,
         description="无人机架次编号",
     )
