@@ -106,6 +106,7 @@ def _register_routers() -> None:
     from yiwang.geo.api import router as geo_router
     from yiwang.intake.api.hotline import router as hotline_router
     from yiwang.intake.api.inspector import router as inspector_router
+    from yiwang.intake.api.video import router as alarms_router
     from yiwang.org.api import router as org_router
 
     api.add_router("/auth", org_router)
@@ -114,6 +115,7 @@ def _register_routers() -> None:
     api.add_router("/cases", cases_router)
     api.add_router("/intake/inspector", inspector_router)
     api.add_router("/intake/hotline", hotline_router)
+    api.add_router("/intake", alarms_router)
 
 
 _register_routers()

@@ -15,5 +15,6 @@ urlpatterns = [
     path("m/", include("yiwang.intake.urls_inspector")),
     path("intake/", include("yiwang.intake.urls")),
     path("report/", include("yiwang.intake.urls_public")),
+    path("intake/video/", include("yiwang.intake.video_urls")),
     path("", include("yiwang.web.urls")),
 ]

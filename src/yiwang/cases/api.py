@@ -53,6 +53,7 @@ EVENT_LABELS = {
     "merged_in": "合并了重复案卷",
     "unmerged_out": "重复案卷撤销合并",
     duplicates.KEEP_SEPARATE: "保持独立",
+    "note": "备注",
 }
 
 

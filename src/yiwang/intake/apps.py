@@ -16,16 +16,16 @@ class IntakeConfig(AppConfig):
 
 
 def _ensure_reference_data(apps: Any = None, **kwargs: Any) -> None:
-    """Re-seed empty reference tables (a flushed test database): the hotline categories and
-    the public-report list."""
+    """Re-seed empty reference tables (a flushed test database): the hotline categories,
+    the public-report list and the alarm event types."""
     from django.apps import apps as global_apps
 
+    from yiwang.intake.actions.alarm_setup import seed_event_types
     from yiwang.intake.loader import seed_hotline_categories
     from yiwang.intake.public_defaults import seed
 
     registry = apps or global_apps
     # LookupError: migrated to a state before these tables exist.
-    with suppress(LookupError):
-        seed_hotline_categories(registry)
-    with suppress(LookupError):
-        seed(registry)
+    for seed_table in (seed_hotline_categories, seed, seed_event_types):
+        with suppress(LookupError):
+            seed_table(registry)

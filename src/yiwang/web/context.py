@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiwang.org.models import User
 from yiwang.org.roles import Role
@@ -64,6 +65,18 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("types", _("部件事件分类"), "web:types"),
     MenuEntry("components", _("部件"), "web:components"),
     MenuEntry("exports", _("我的导出"), "web:exports"),
+    MenuEntry(
+        "cameras",
+        pgettext_lazy("menu", "摄像机"),
+        "intake_video:cameras",
+        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.ADMIN}),
+    ),
+    MenuEntry(
+        "alarm_review",
+        _("告警审核"),
+        "intake_video:review",
+        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN}),
+    ),
     MenuEntry("admin", _("管理后台"), "admin:index", frozenset({Role.ADMIN}), external=True),
 )
 
