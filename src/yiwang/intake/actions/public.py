@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from yiwang.cases import actions as case_actions
-from yiwang.cases.actions.photos import Upload, add_photo, sniff_image_type
+from yiwang.cases.actions.photos import Upload, add_photo, release_file, sniff_image_type
 from yiwang.cases.models import Case, CasePhoto, Source
 from yiwang.core import audit
 from yiwang.core.errors import ActionError, InvalidInput, TooManyRequests
@@ -57,6 +57,8 @@ FORM_FIELDS = {
     "kind": "type",
     "title": "type",
     "contact_phone": "phone",
+    # A photo refused when it is decoded (damaged, markup inside) is named "file".
+    "file": "photos",
 }
 # gettext_noop: the page's own location check shows the same words, translated.
 PUBLIC_MESSAGES = {
@@ -283,5 +285,7 @@ def _file_case(actor: User, report: case_actions.Report, now: datetime) -> Case:
 
 
 def _delete_files(names: list[str]) -> None:
+    # After the rollback: a file goes only if no other case's photo shares it (photos are
+    # stored once per content).
     for name in names:
-        CasePhoto.file.field.storage.delete(name)
+        release_file(name)
