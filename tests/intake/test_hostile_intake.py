@@ -154,3 +154,140 @@ def test_a_refused_phone_task_keeps_the_photo_another_case_shares(city: City) ->
     assert refused.status_code == 400  # 核查不通过 needs a reason
     assert not CasePhoto.objects.filter(case=case).exists()
     assert readable(kept), "the report lost its photo"
+
+
+# ==== Open311 GeoReport v2 ===================================================================
+# Every answer is a well-formed document (XML 1.0 or JSON) and every refusal the
+# specification's list of {code, description} with 400 / 403 / 404.
+
+
+@pytest.fixture
+def api_key(city: City) -> str:
+    open_services(city.root)
+    return new_client(city.root)[0]
+
+
+def garbage(api_key: str, **more: Any) -> dict[str, Any]:
+    return {
+        "api_key": api_key,
+        "service_code": GARBAGE_CODE,
+        "lat": str(POINT_A[1]),
+        "long": str(POINT_A[0]),
+        "attribute[SIZE]": "large",
+        **more,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_text_that_xml_forbids_does_not_break_the_request_list(city: City, fmt: str) -> None:
+    """Was: a public report whose description held U+FFFF (valid Unicode, accepted by every
+    form) made `GET requests.xml` not well-formed for every client: XML 1.0 has no such
+    character."""
+    reported = Client().post(
+        "/report/",
+        form(description="井盖\uffff破损", address="路口\ufffe东侧"),
+        HTTP_ACCEPT="application/json",
+    )
+    assert reported.status_code == 200
+    response = Client().get(f"{BASE}/requests.{fmt}")
+    assert response.status_code == 200
+    body = parse(response, fmt)  # raises if not well-formed
+    if fmt == "xml":
+        (request,) = body
+        assert request.findtext("description", "").startswith("井盖")
+    else:
+        assert body[0]["description"].startswith("井盖")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "services/%01.xml",  # an unknown service code
+        "tokens/%1B%5B31m.xml",  # an unknown token (an ANSI escape)
+        "requests/%08.xml",  # an unknown request
+        "no-such-call%0B.xml",  # an unknown resource
+        "services.xml?jurisdiction_id=%01",  # an unknown jurisdiction
+    ],
+)
+def test_an_error_that_repeats_a_control_character_is_still_well_formed_xml(
+    city: City, path: str
+) -> None:
+    """Was: the refusal echoed what the client sent, control characters included, and XML 1.0
+    cannot hold them: the client could not even read why it was refused."""
+    response = Client().get(f"{BASE}/{path}")
+    assert response.status_code == 404
+    ((code, description),) = error_of(response, "xml")
+    assert code == "404" and description
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"\ud800": [1]},  # a key that is half a surrogate pair
+        {"attribute": {"\udfff": "x"}},  # an attribute code
+        {"crs": "\ud83d"},  # a value
+    ],
+    ids=["key", "attribute", "crs"],
+)
+def test_lone_surrogates_in_a_json_post_are_a_400(
+    api_key: str, fmt: str, extra: dict[str, Any]
+) -> None:
+    """Was: a lone surrogate (JSON "\\ud800") reached the error message, which could then not
+    be written as UTF-8: 500."""
+    body = json.dumps({**garbage(api_key), **extra})
+    response = Client().post(f"{BASE}/requests.{fmt}", body, content_type="application/json")
+    assert response.status_code == 400
+    ((code, description),) = error_of(response, fmt)
+    assert code == "400" and "Unicode" in description
+    assert nothing_filed() and not Open311Request.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_deeply_nested_json_is_refused_as_malformed_not_as_a_failure_of_ours(
+    api_key: str, fmt: str
+) -> None:
+    """Was: 100,000 nested arrays overflowed the parser and were answered "服务内部错误"
+    (general service error) with a logged stack trace."""
+    body = '{"description": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = Client().post(f"{BASE}/requests.{fmt}", body, content_type="application/json")
+    assert response.status_code == 400
+    ((code, description),) = error_of(response, fmt)
+    assert code == "400" and "JSON" in description and "内部错误" not in description
+    assert nothing_filed()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["²", "１", "٣"])
+def test_a_page_number_in_other_digits_is_refused_by_name(city: City, value: str) -> None:
+    """Was: "²" passed str.isdigit() and then failed int(): a general service error."""
+    response = Client().get(f"{BASE}/requests.json", {"page": value})
+    assert response.status_code == 400
+    ((code, description),) = error_of(response, "json")
+    assert code == "400" and "page" in description and "内部错误" not in description
+
+
+@pytest.mark.django_db
+def test_an_open311_phone_number_in_other_digits_is_refused(api_key: str) -> None:
+    """Was: Arabic-Indic digits passed str.isdigit() and were stored as the call-back number,
+    which no telephone can dial."""
+    response = Client().post(f"{BASE}/requests.json", garbage(api_key, phone="١٣٨٠٠١٣٨٠٠٠"))
+    assert response.status_code == 400
+    ((code, description),) = error_of(response, "json")
+    assert code == "400" and "phone" in description
+    assert nothing_filed()
+
+
+@pytest.mark.django_db
+def test_a_public_call_back_number_in_other_digits_is_refused(city: City) -> None:
+    """Was: the public form's phone check (\\d) took any Unicode digit."""
+    response = Client().post(
+        "/report/", form(phone="138٠٠١٣٨٠٠٠"), HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["phone"]
+    assert nothing_filed()

@@ -44,8 +44,9 @@ FORM_SENDER = "form"
 TOKEN_RE = re.compile(r"[0-9a-f]{32}")
 
 # A mainland mobile number, or a landline with its area code (0755-12345678).
-MOBILE_RE = re.compile(r"1[3-9]\d{9}")
-LANDLINE_RE = re.compile(r"0[1-9]\d{8,10}")
+# (ASCII: \d alone would take any Unicode digit, which no telephone dials.)
+MOBILE_RE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+LANDLINE_RE = re.compile(r"0[1-9]\d{8,10}", re.ASCII)
 PHONE_MESSAGE = "回访电话格式不正确：请填写 11 位手机号，或带区号的固定电话（如 0755-12345678）。"
 
 # The case actions name their own fields; the public form has fewer, differently named ones.

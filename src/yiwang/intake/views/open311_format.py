@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 
+from yiwang.core.spreadsheets import clean_text
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 XML_TYPE = "text/xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -50,7 +52,10 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    return escape(str(value))
+    # XML 1.0 has no control characters (but tab and line breaks), no U+FFFE / U+FFFF and no
+    # lone surrogates: one such character in a stored text or in an echoed refusal would make
+    # the whole document unreadable for every client, so it is written as U+FFFD.
+    return escape(clean_text(str(value)))
 
 
 def _xml(name: str, value: Any, depth: int, out: list[str]) -> None:
@@ -92,5 +97,6 @@ def document(fmt: str, root: str, data: Any, *, status: int = 200) -> HttpRespon
 
 def errors(fmt: str, status: int, items: list[tuple[int | str, str]]) -> HttpResponse:
     """GeoReport v2 errors: a list of {code, description}, the HTTP status 400/403/404."""
-    body = [{"code": code, "description": description} for code, description in items]
+    # A refusal may repeat what the client sent (a lone surrogate cannot even be encoded).
+    body = [{"code": code, "description": clean_text(text)} for code, text in items]
     return document(fmt, "errors", body, status=status)
