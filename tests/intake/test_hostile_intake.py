@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import uuid
-import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,8 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from hotline_support import hotline_fixture, jsonl, order, post_batch, post_order, signed_headers
+from hostile_support import BROKEN_PNG, PHONE_REPORTS, nothing_filed, readable, signed_in
+from hotline_support import hotline_fixture, jsonl, order, post_batch, post_order
 from open311_support import BASE, GARBAGE_CODE, error_of, new_client, open_services, parse
 from openpyxl import Workbook
 
@@ -28,38 +28,9 @@ from case_support import POINT_A, City, png
 from public_support import form, media, photo, stored_files
 from yiwang.cases import actions as case_actions
 from yiwang.cases.models import Case, CaseEvent, CasePhoto
-from yiwang.intake.models import HotlineOrder, Open311Request, Submission
-from yiwang.org.models import User
+from yiwang.intake.models import HotlineOrder, Open311Request
 
 __all__ = ["hotline_fixture", "media"]  # fixtures
-
-ORDERS = "/api/intake/hotline/orders"
-PHONE_REPORTS = "/api/intake/inspector/reports"
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def readable(photo: CasePhoto) -> bool:
-    """The stored file of a photo row is still there and holds an image."""
-    storage = photo.file.storage
-    if not storage.exists(photo.file.name):
-        return False
-    with storage.open(photo.file.name, "rb") as fh:
-        head = fh.read(8)
-    return head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"RIFF"))
-
-
-def nothing_filed() -> bool:
-    return not Case.objects.exists() and not Submission.objects.exists()
-
-
-# A file that starts like a PNG (so a first look at its bytes passes) but cannot be decoded.
-BROKEN_PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-
 
 # ==== photos shared between cases ============================================================
 # Photos are stored once per content and shared by every case that carries them
@@ -125,7 +96,9 @@ def check_task(city: City) -> Case:
         ("operator", "send_check", {"inspector_id": u["inspector"].pk}),
     ]
     for who, name, inputs in steps:
-        case = case_actions.transition(u[who], case.number, name, version=case.version, inputs=inputs)
+        case = case_actions.transition(
+            u[who], case.number, name, version=case.version, inputs=inputs
+        )
     assert case.state == "checking"
     return case
 
@@ -285,9 +258,7 @@ def test_an_open311_phone_number_in_other_digits_is_refused(api_key: str) -> Non
 @pytest.mark.django_db
 def test_a_public_call_back_number_in_other_digits_is_refused(city: City) -> None:
     """Was: the public form's phone check (\\d) took any Unicode digit."""
-    response = Client().post(
-        "/report/", form(phone="138٠٠١٣٨٠٠٠"), HTTP_ACCEPT="application/json"
-    )
+    response = Client().post("/report/", form(phone="138٠٠١٣٨٠٠٠"), HTTP_ACCEPT="application/json")
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["phone"]
     assert nothing_filed()
@@ -331,18 +302,21 @@ def nan_cell(data: bytes) -> bytes:
     return data.replace(b"<v>1.5</v>", b"<v>NaN</v>")
 
 
+SHEET = "xl/worksheets/sheet1.xml"
 GOOD_XLSX = workbook([xlsx_row("X-1")])
 BROKEN_XLSX = {
-    "sheet cut short": patched(GOOD_XLSX, "xl/worksheets/sheet1.xml", lambda d: d[: len(d) // 2]),
+    "sheet cut short": patched(GOOD_XLSX, SHEET, lambda d: d[: len(d) // 2]),
     "workbook cut short": patched(GOOD_XLSX, "xl/workbook.xml", lambda d: d[: len(d) // 2]),
     "styles not xml": patched(GOOD_XLSX, "xl/styles.xml", lambda d: b"<styleSheet"),
-    "NaN in a number cell": patched(workbook([[1.5, *xlsx_row("")[1:]]]), "xl/worksheets/sheet1.xml", nan_cell),
-}  # fmt: skip
+    "NaN in a number cell": patched(workbook([[1.5, *xlsx_row("")[1:]]]), SHEET, nan_cell),
+}
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("broken", list(BROKEN_XLSX))
-def test_a_damaged_workbook_is_refused_as_not_an_xlsx(city: City, hotline: Any, broken: str) -> None:
+def test_a_damaged_workbook_is_refused_as_not_an_xlsx(
+    city: City, hotline: Any, broken: str
+) -> None:
     """Was: a ZIP whose XML was cut short (or a number cell with "NaN") raised an XML parse
     error or ValueError while the rows were read: 500, on the API and on the import page."""
     response = post_batch(Client(), BROKEN_XLSX[broken], fmt="xlsx")
@@ -366,7 +340,7 @@ def test_a_workbook_over_the_row_limit_is_refused_without_reading_the_rest(
     the limit, so a damaged row after it is never reached."""
     settings.HOTLINE_BATCH_MAX_ROWS = 3
     rows = [xlsx_row(f"L-{i}") for i in range(4)] + [[1.5, *xlsx_row("")[1:]]]
-    data = patched(workbook(rows), "xl/worksheets/sheet1.xml", nan_cell)
+    data = patched(workbook(rows), SHEET, nan_cell)
     response = post_batch(Client(), data, fmt="xlsx")
     assert response.status_code == 400
     body = response.json()
@@ -468,86 +442,3 @@ def test_an_older_revision_arriving_late_does_not_overwrite_a_newer_one(
     late = post_order(Client(), order("V-1", title="第一版"), at=now - 60)
     assert late.status_code == 409
     assert HotlineOrder.objects.get(order_id="V-1").title == "第二版"
-
-
-# ==== the inspector's phone (城管通) ===========================================================
-
-
-def phone_report(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "kind": "matter",
-        "type_code": "06010",
-        "lon": POINT_A[0],
-        "lat": POINT_A[1],
-        "description": "路边垃圾堆放",
-    }
-    body.update(changes)
-    return body
-
-
-@pytest.mark.django_db
-def test_a_phone_report_in_another_crs_is_converted_not_taken_as_wgs84(city: City) -> None:
-    """Was: `crs` was an unknown field, silently dropped: a GCJ-02 point (what Chinese web maps
-    give) was filed about 500 m away from the problem, or refused as outside every grid."""
-    from yiwang.geo.crs import wgs84_to_gcj02
-
-    client = signed_in(city.users["inspector"])
-    lon, lat = wgs84_to_gcj02(*POINT_A)
-    filed = client.post(
-        PHONE_REPORTS,
-        phone_report(lon=lon, lat=lat, crs="gcj02"),
-        content_type="application/json",
-    )
-    assert filed.status_code == 201, filed.content
-    case = Case.objects.get(number=filed.json()["number"])
-    assert abs(case.lon - POINT_A[0]) < 1e-6 and abs(case.lat - POINT_A[1]) < 1e-6
-
-    refused = client.post(
-        PHONE_REPORTS, phone_report(crs="epsg:3857"), content_type="application/json"
-    )
-    assert refused.status_code == 400
-    assert (refused.json()["code"], refused.json()["field"]) == ("unknown_crs", "crs")
-    assert Case.objects.count() == 1
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("urgent", ["yes", "false", 1, 0, [True]])
-def test_urgent_is_true_or_false_and_nothing_else(city: City, urgent: Any) -> None:
-    """Was: "yes", "false", 1 and 0 were read as booleans (pydantic's lax mode): a typo or a
-    wrong client could file an urgent case, with its shorter deadline."""
-    client = signed_in(city.users["inspector"])
-    response = client.post(
-        PHONE_REPORTS, phone_report(urgent=urgent), content_type="application/json"
-    )
-    assert response.status_code == 400
-    assert response.json()["field"] == "urgent"
-    assert nothing_filed()
-
-
-# ==== what public answers show ===============================================================
-
-
-@pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="Open311 GET requests (public, no key) shows every case's description and typed "
-    "address, whatever its source: a hotline order's content (the caller's account, often with "
-    "a name, a door number or a call-back number) and its attachment URLs are published, "
-    "while the public pages show only type, street and community. Which text of which source "
-    "may be published is a policy decision for the Open311 channel (its own tests publish a "
-    "hotline case's description).",
-)
-def test_a_hotline_callers_account_is_not_published_through_open311(
-    city: City, hotline: Any
-) -> None:
-    content = "来电人张先生（13800138000）反映：华强南路 12 号 3 栋门口垃圾堆放。"
-    attachment = "https://hotline.example.invalid/f/recording-0001.mp3"
-    sent = post_order(
-        Client(), order("P-1", content=content, attachments=[{"name": "录音", "url": attachment}])
-    )
-    assert sent.status_code == 201
-    for fmt in ("json", "xml"):
-        text = Client().get(f"{BASE}/requests.{fmt}").content.decode()
-        assert sent.json()["case_number"] in text
-        assert "13800138000" not in text and "张先生" not in text and attachment not in text

@@ -327,9 +327,12 @@ def apply_order(
         .filter(system=system, order_id=order.order_id)
         .first()
     )
-    if actor is not None and existing is not None:
-        if not path_in_scope(actor, existing.division_path):
-            raise _out_of_scope(order.order_id)
+    if (
+        actor is not None
+        and existing is not None
+        and not path_in_scope(actor, existing.division_path)
+    ):
+        raise _out_of_scope(order.order_id)
     if existing is not None and existing.content_hash == digest:
         return OrderResult(existing, "unchanged", _tracking_code(existing))
     result = _create_or_update(system, order, existing, data, digest, node=node, now=now)
