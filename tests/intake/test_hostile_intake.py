@@ -129,6 +129,25 @@ def test_a_refused_phone_task_keeps_the_photo_another_case_shares(city: City) ->
     assert readable(kept), "the report lost its photo"
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("what", ["files", "fields"])
+def test_a_post_too_full_to_read_gets_the_forms_refusal_in_chinese(city: City, what: str) -> None:
+    """Was: 120 files (or 20,000 fields) made Django refuse the body before the page saw it:
+    a bare English "Bad Request (400)" page, which the page's script cannot show."""
+    extra: dict[str, Any] = (
+        {"photos": [photo(f"{i}.png", png(i)) for i in range(120)]}
+        if what == "files"
+        else {f"f{i}": "x" for i in range(20_000)}
+    )
+    response = Client().post("/report/", {**form(), **extra}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["ok"] is False and "提交" in body["message"]
+    page = Client().post("/report/", {**form(), **extra})
+    assert page.status_code == 400 and 'lang="zh-hans"' in page.content.decode()
+    assert nothing_filed()
+
+
 # ==== Open311 GeoReport v2 ===================================================================
 # Every answer is a well-formed document (XML 1.0 or JSON) and every refusal the
 # specification's list of {code, description} with 400 / 403 / 404.
