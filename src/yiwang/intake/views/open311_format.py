@@ -11,6 +11,7 @@ there is no value, ``null`` in JSON).
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -25,6 +26,10 @@ XML_TYPE = "text/xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
 
 # The element each repeated child of a container is written as.
+# What XML 1.0 cannot hold (controls but tab and line breaks, lone surrogates, U+FFFE/U+FFFF);
+# looked for first, as nearly every text is clean and a list answer writes thousands.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 SINGULAR = {
     "services": "service",
     "service_requests": "request",
@@ -52,10 +57,10 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    # XML 1.0 has no control characters (but tab and line breaks), no U+FFFE / U+FFFF and no
-    # lone surrogates: one such character in a stored text or in an echoed refusal would make
-    # the whole document unreadable for every client, so it is written as U+FFFD.
-    return escape(clean_text(str(value)))
+    # One character XML 1.0 cannot hold, in a stored text or in an echoed refusal, would make
+    # the whole document unreadable for every client: it is written as U+FFFD.
+    text = str(value)
+    return escape(clean_text(text) if _NOT_XML.search(text) else text)
 
 
 def _xml(name: str, value: Any, depth: int, out: list[str]) -> None:
