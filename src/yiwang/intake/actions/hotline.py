@@ -288,21 +288,70 @@ def _resolve(address: str, node: Division) -> addresses.Resolved:
     return resolved
 
 
+def _out_of_scope(order_id: str) -> PermissionDenied:
+    return PermissionDenied(
+        "out_of_scope", f"工单 {order_id} 不在您的管辖范围内，不能由您导入或修改。", "order_id"
+    )
+
+
+def _tracking_code(row: HotlineOrder) -> str | None:
+    """The tracking code the order's case was given when it was filed (a resend learns it)."""
+    if row.case_id is None:
+        return None
+    return (
+        Submission.objects.filter(
+            channel=Channel.HOTLINE, sender=row.system.code, external_id=row.order_id
+        )
+        .values_list("tracking_code", flat=True)
+        .first()
+    )
+
+
 def apply_order(
-    system: HotlineSystem, order: HotlineOrderIn, *, node: Division, now: datetime
+    system: HotlineSystem,
+    order: HotlineOrderIn,
+    *,
+    node: Division,
+    now: datetime,
+    actor: User | None = None,
 ) -> OrderResult:
     """Create, update or recognise one order. Call inside a transaction (a batch holds one
-    for all its orders)."""
+    for all its orders). `actor` is the member of staff who uploaded the order (the import
+    page): they may touch only orders of their area, before and after the change; the
+    hotline system itself (no actor) files node-wide."""
     data = order.canonical()
     digest = content_hash(data)
     existing = (
         HotlineOrder.objects.select_for_update(of=("self",))
-        .select_related("case")
+        .select_related("case", "system")
         .filter(system=system, order_id=order.order_id)
         .first()
     )
+    if (
+        actor is not None
+        and existing is not None
+        and not path_in_scope(actor, existing.division_path)
+    ):
+        raise _out_of_scope(order.order_id)
     if existing is not None and existing.content_hash == digest:
-        return OrderResult(existing, "unchanged")
+        return OrderResult(existing, "unchanged", _tracking_code(existing))
+    result = _create_or_update(system, order, existing, data, digest, node=node, now=now)
+    if actor is not None and not path_in_scope(actor, result.order.division_path):
+        # Raised inside the caller's transaction: the order and its case are rolled back.
+        raise _out_of_scope(order.order_id)
+    return result
+
+
+def _create_or_update(
+    system: HotlineSystem,
+    order: HotlineOrderIn,
+    existing: HotlineOrder | None,
+    data: dict[str, Any],
+    digest: str,
+    *,
+    node: Division,
+    now: datetime,
+) -> OrderResult:
     matter = _matter_type(order.category)
     resolved = _resolve(order.address, node)
     path = resolved.division.path if resolved.division else node.path
@@ -345,6 +394,7 @@ def apply_order(
     tracking = None
     if existing.case is not None:
         _note_change(existing, changed, now)
+        tracking = _tracking_code(existing)
     elif (
         existing.status == HotlineOrder.Status.AWAITING_LOCATION
         and order.lon is not None

@@ -58,9 +58,10 @@ def _records(data: bytes, fmt: str, errors: ErrorCollector) -> list[tuple[int, d
         raise InvalidInput("bad_format", "格式应为 jsonl 或 xlsx。", "format")
     if not data:
         raise InvalidInput("empty_import", "文件是空的。", "file")
+    limit = settings.HOTLINE_BATCH_MAX_ROWS
     if fmt == "xlsx":
-        return hotline_format.xlsx_records(data, errors)
-    return hotline_format.jsonl_records(data, errors)
+        return hotline_format.xlsx_records(data, errors, limit)
+    return hotline_format.jsonl_records(data, errors, limit)
 
 
 def _where(fmt: str, index: int) -> str:
@@ -82,9 +83,6 @@ def import_batch(
     now = now or timezone.now()
     errors = ErrorCollector()
     records = _records(data, fmt, errors)
-    limit = settings.HOTLINE_BATCH_MAX_ROWS
-    if len(records) > limit:
-        raise InvalidInput("too_many_rows", f"一批最多 {limit} 条工单，请分批导入。", "file")
     orders: list[tuple[int, HotlineOrderIn]] = []
     first_line: dict[str, int] = {}
     for index, record in records:
@@ -114,7 +112,9 @@ def import_batch(
         for index, order in orders:
             try:
                 with transaction.atomic():
-                    result.results.append(apply_order(system, order, node=node, now=now))
+                    result.results.append(
+                        apply_order(system, order, node=node, now=now, actor=uploaded_by)
+                    )
             except ActionError as exc:
                 field_name = exc.field.rsplit(".", 1)[-1] if exc.field else None
                 errors.add(

@@ -482,7 +482,8 @@ def _check(post: RequestPost) -> Checked:
     chinese = bool(first and last) and not (first + last).isascii()
     contact_name = f"{last}{first}" if chinese else f"{first} {last}"
     phone = _text(post.phone, "phone", 20).replace(" ", "").removeprefix("+")
-    if phone and not phone.replace("-", "").isdigit():
+    # ASCII digits: str.isdigit() also takes Arabic-Indic or superscript digits.
+    if phone and not (phone.isascii() and phone.replace("-", "").isdigit()):
         raise InvalidInput("bad_phone", "phone 只能包含数字、空格、“+”和“-”。", "phone")
     return Checked(
         point=point,

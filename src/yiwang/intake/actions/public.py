@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from yiwang.cases import actions as case_actions
-from yiwang.cases.actions.photos import Upload, add_photo, sniff_image_type
+from yiwang.cases.actions.photos import Upload, add_photo, release_file, sniff_image_type
 from yiwang.cases.models import Case, CasePhoto, Source
 from yiwang.core import audit
 from yiwang.core.errors import ActionError, InvalidInput, TooManyRequests
@@ -44,8 +44,9 @@ FORM_SENDER = "form"
 TOKEN_RE = re.compile(r"[0-9a-f]{32}")
 
 # A mainland mobile number, or a landline with its area code (0755-12345678).
-MOBILE_RE = re.compile(r"1[3-9]\d{9}")
-LANDLINE_RE = re.compile(r"0[1-9]\d{8,10}")
+# (ASCII: \d alone would take any Unicode digit, which no telephone dials.)
+MOBILE_RE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+LANDLINE_RE = re.compile(r"0[1-9]\d{8,10}", re.ASCII)
 PHONE_MESSAGE = "回访电话格式不正确：请填写 11 位手机号，或带区号的固定电话（如 0755-12345678）。"
 
 # The case actions name their own fields; the public form has fewer, differently named ones.
@@ -57,6 +58,8 @@ FORM_FIELDS = {
     "kind": "type",
     "title": "type",
     "contact_phone": "phone",
+    # A photo refused when it is decoded (damaged, markup inside) is named "file".
+    "file": "photos",
 }
 # gettext_noop: the page's own location check shows the same words, translated.
 PUBLIC_MESSAGES = {
@@ -283,5 +286,7 @@ def _file_case(actor: User, report: case_actions.Report, now: datetime) -> Case:
 
 
 def _delete_files(names: list[str]) -> None:
+    # After the rollback: a file goes only if no other case's photo shares it (photos are
+    # stored once per content).
     for name in names:
-        CasePhoto.file.field.storage.delete(name)
+        release_file(name)

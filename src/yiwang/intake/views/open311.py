@@ -10,7 +10,6 @@ error"). The reads are public and carry no personal data; see docs/intake.md.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from yiwang.cases.models import Source, Stage, State
 from yiwang.cases.workflow import TRANSITIONS
+from yiwang.core import jsoninput
 from yiwang.core.errors import ActionError, NotFound, TooManyRequests
 from yiwang.intake import queries
 from yiwang.intake.actions import open311 as actions
@@ -159,7 +159,8 @@ def _int(params: QueryDict, name: str, default: int, top: int) -> int:
     raw = params.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise Open311Error(400, _("%(name)s 应为正整数。") % {"name": name})
     return min(int(raw), top)
 
@@ -437,10 +438,8 @@ def _form(request: HttpRequest) -> QueryDict:
     if kind in FORM_TYPES:
         return request.POST
     if kind == "application/json":
-        try:
-            data = json.loads(request.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise Open311Error(400, _("请求体不是有效的 JSON。")) from None
+        # Strict UTF-8, bounded nesting, no lone surrogates (in keys too): a refusal names why.
+        data = jsoninput.loads(request.body, field="body")
         if not isinstance(data, dict):
             raise Open311Error(400, _("JSON 请求体应为一个对象。"))
         form = QueryDict(mutable=True)

@@ -21,8 +21,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
@@ -304,6 +306,13 @@ def report_page(request: HttpRequest) -> HttpResponse:
             top_error=message,
             echo=False,
         )
+    try:
+        # Parsed here, not first by the CSRF check: a body Django will not read (too many
+        # files or fields, broken multipart) gets the form's refusal, not a bare 400 page.
+        request.POST, request.FILES  # noqa: B018
+    except (SuspiciousOperation, MultiPartParserError):
+        message = gettext("提交的内容无法读取，请刷新页面后重新填写。")
+        return _refusal(request, categories, status=400, errors={}, top_error=message, echo=False)
     return _checked_post(request, categories)
 
 
