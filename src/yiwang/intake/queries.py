@@ -18,6 +18,7 @@ from yiwang.cases.numbers import KIND_LETTER
 from yiwang.catalog.models import ObjectType
 from yiwang.core.errors import NotFound
 from yiwang.core.scope import scoped
+from yiwang.core.textinput import is_ascii_digits
 from yiwang.geo import queries as geo_queries
 from yiwang.intake.actions.channels import channel_actor, node_division
 from yiwang.intake.models import (
@@ -81,7 +82,7 @@ def parse_service_code(value: str) -> tuple[str, str] | None:
     value = value.strip().upper()
     kind = _KIND_OF_LETTER.get(value[:1])
     code = value[1:]
-    if kind is None or len(code) != 5 or not code.isdigit():
+    if kind is None or len(code) != 5 or not is_ascii_digits(code):
         return None
     return kind, code
 
@@ -97,7 +98,7 @@ def open311_jurisdiction(code: str) -> Division | None:
     code = code.strip()
     if not code or code == node.code:
         return node
-    if len(code) > 12 or not code.isdigit():
+    if len(code) > 12 or not is_ascii_digits(code):
         return None
     found = Division.objects.filter(code=code, path__startswith=node.path).first()
     return found
