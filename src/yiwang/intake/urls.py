@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.intake.views import hotline
+from yiwang.intake.views import hotline, open311_queue
 
 app_name = "intake"
 
@@ -14,4 +14,7 @@ urlpatterns = [
     path("hotline/deliveries/", hotline.deliveries, name="hotline_deliveries"),
     path("hotline/deliveries/<int:pk>/replay/", hotline.replay, name="hotline_replay"),
     path("hotline/daily/", hotline.daily, name="hotline_daily"),
+    path("open311/", open311_queue.queue, name="open311_queue"),
+    path("open311/<str:token>/", open311_queue.request_page, name="open311_request"),
+    path("open311/<str:token>/place/", open311_queue.place, name="open311_place"),
 ]
