@@ -28,7 +28,6 @@ from yiwang.intake.models import (
     PublicCategory,
     PublicPhotoReview,
     PublicService,
-    PublicType,
     Submission,
 )
 from yiwang.org.models import Division, User
@@ -98,9 +97,14 @@ def open311_jurisdiction(code: str) -> Division | None:
     return found
 
 
+# What the public may report: the one list, read by the report page and by Open311. An entry
+# is open when it, its tile and its catalogue type are all enabled.
+OPEN_SERVICE = Q(is_active=True, category__is_active=True, type__is_active=True)
+
+
 def public_services() -> list[PublicService]:
     return list(
-        PublicService.objects.filter(is_active=True, type__is_active=True)
+        PublicService.objects.filter(OPEN_SERVICE)
         .select_related("type")
         .order_by("order", "type__kind", "type__code")
     )
@@ -112,9 +116,7 @@ def public_service(code: str) -> PublicService | None:
         return None
     kind, type_code = parsed
     return (
-        PublicService.objects.filter(
-            is_active=True, type__is_active=True, type__kind=kind, type__code=type_code
-        )
+        PublicService.objects.filter(OPEN_SERVICE, type__kind=kind, type__code=type_code)
         .select_related("type")
         .first()
     )
@@ -402,9 +404,10 @@ def hotline_map_bounds(user: User, row: HotlineOrder) -> list[list[float]] | Non
 
 @dataclass(frozen=True)
 class TypeChoice:
-    id: int
+    id: int  # the PublicService row
     name: str
     code: str
+    keywords: str = ""
 
 
 @dataclass(frozen=True)
@@ -416,18 +419,18 @@ class CategoryChoice:
 
 
 def public_categories() -> list[CategoryChoice]:
-    """The tiles of the report page with the types under each (enabled ones only)."""
+    """The tiles of the report page with the types under each: the open entries of the one
+    public list (`PublicService`), the same Open311 offers."""
     types = (
-        PublicType.objects.filter(
-            is_active=True, category__is_active=True, object_type__is_active=True
-        )
-        .select_related("object_type")
-        .order_by("category__position", "category_id", "position", "id")
+        PublicService.objects.filter(OPEN_SERVICE)
+        .select_related("type")
+        .only("id", "category_id", "name", "keywords", "type__name", "type__code")
+        .order_by("category__position", "category_id", "order", "id")
     )
     by_category: dict[int, list[TypeChoice]] = {}
     for t in types:
         by_category.setdefault(t.category_id, []).append(
-            TypeChoice(t.pk, t.display_name, t.object_type.code)
+            TypeChoice(t.pk, t.display_name, t.type.code, t.keywords)
         )
     return [
         CategoryChoice(c.pk, c.name, c.icon, by_category[c.pk])
