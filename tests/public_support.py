@@ -86,6 +86,7 @@ def report(
     photos: int = 0,
     now: datetime | None = None,
     description: str = "井盖破损，有行人踩空的危险",
+    address: str = "深南大道与华富路交叉口东北角",
 ) -> Submission:
     """A public report filed through the action, as the form would."""
     return public_actions.report_publicly(
@@ -94,7 +95,7 @@ def report(
             lon=point[0],
             lat=point[1],
             description=description,
-            address="深南大道与华富路交叉口东北角",
+            address=address,
             phone=phone,
             photos=[Upload(f"p{i}.jpg", png(seed=i + 1), "image/png") for i in range(photos)],
             token=uuid.uuid4().hex,

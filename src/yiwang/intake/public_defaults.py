@@ -72,7 +72,7 @@ def seed(apps: object) -> None:
     if PublicService.objects.exists():
         return
     now = timezone.now()
-    rows = []
+    rows: list[object] = []
     for _name, _icon, majors in CATEGORIES:
         tile = default_tile(PublicCategory, majors[0])
         types = ObjectType.objects.filter(
