@@ -338,3 +338,25 @@ def test_a_merged_hotline_order_hears_the_outcomes_of_the_case_it_follows(
     assert set(HotlineOrder.objects.values_list("outcome_done", flat=True)) == {True}
     assert hotline_outbound_task.call() == {"queued": 0, "attempted": 0}
     assert len(callback_server.received) == 4
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_merged_notice_reads_well_on_a_phone(
+    browser_page: Any, live_server: Any, city: City
+) -> None:
+    mine, other = report(), report(description="另一位市民的反映")
+    assert mine.case is not None and other.case is not None
+    merge(city, mine.case, other.case)
+    context = browser_page.context.browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/report/track/{mine.tracking_code}/")
+        assert MERGED_TEXT in page.inner_text("#track-merged")
+        assert page.inner_text("#track-status") == "待核实"
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        page.screenshot(path="/tmp/public-track-merged.png", full_page=True)
+    finally:
+        context.close()
