@@ -90,9 +90,9 @@ def changed_between(
     """Cases of `qs` changed in the window: the case itself, or — for a merged case — the
     case carrying its result (whose change is the merged case's news).
 
-    The merged ones are looked up first (the cases that moved in the window, by their
-    `updated_at` index, joined to the few merged into them; at most `limit`), so the caller's
-    query keeps its index range on `updated_at` when there are none."""
+    The merged ones are looked up first (the merged cases, joined to the cases they follow;
+    at most `limit`), so the caller's query keeps its index range on `updated_at` when there
+    are none."""
     window, final_window = Q(), Q()
     if after is not None:
         window &= Q(updated_at__gte=after)
@@ -100,8 +100,11 @@ def changed_between(
     if before is not None:
         window &= Q(updated_at__lte=before)
         final_window &= Q(merged_into__updated_at__lte=before)
+    # merged_into IS NOT NULL lets the index on merged_into skip the (many) unmerged rows:
+    # without it PostgreSQL walked the whole index in a merge join (180 ms at 300,000 cases,
+    # 1 ms with it).
     merged = list(
-        qs.filter(final_window, state=State.MERGED)
+        qs.filter(final_window, state=State.MERGED, merged_into__isnull=False)
         .exclude(window)
         .order_by()
         .values_list("pk", flat=True)[:limit]
