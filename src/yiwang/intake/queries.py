@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from yiwang.core.errors import NotFound
 from yiwang.core.scope import scoped
 from yiwang.core.textinput import is_ascii_digits
 from yiwang.geo import queries as geo_queries
+from yiwang.intake import following
 from yiwang.intake.actions.channels import channel_actor, node_division
 from yiwang.intake.models import (
     Alarm,
@@ -35,7 +37,6 @@ from yiwang.intake.models import (
     PublicCategory,
     PublicPhotoReview,
     PublicService,
-    PublicType,
     Submission,
 )
 from yiwang.org.models import Division, User
@@ -68,8 +69,11 @@ OPEN311_WINDOW = timedelta(days=90)  # GeoReport v2: a date window of at most 90
 # Updates are polled in short windows (FixMyStreet asks for the last two hours); a busy
 # city changes more than 1000 cases in that time.
 OPEN311_MAX_UPDATES = 10_000
-# Final states are `closed` in Open311 (结案 and 作废 alike); every other state is `open`.
-OPEN311_CLOSED_STATES = tuple(sorted(FINAL_STATES))
+# 结案 and 作废 are `closed` in Open311; every other state is `open`. A merged request (已合并)
+# is what the case carrying its result is (`following`).
+OPEN311_CLOSED_STATES = tuple(sorted(FINAL_STATES - {State.MERGED}))
+# Merged requests whose final case changed in an `updated_after/before` window, at most.
+OPEN311_MAX_MERGED = 1000
 
 
 def service_code(kind: str, code: str) -> str:
@@ -105,9 +109,14 @@ def open311_jurisdiction(code: str) -> Division | None:
     return found
 
 
+# What the public may report: the one list, read by the report page and by Open311. An entry
+# is open when it, its tile and its catalogue type are all enabled.
+OPEN_SERVICE = Q(is_active=True, category__is_active=True, type__is_active=True)
+
+
 def public_services() -> list[PublicService]:
     return list(
-        PublicService.objects.filter(is_active=True, type__is_active=True)
+        PublicService.objects.filter(OPEN_SERVICE)
         .select_related("type")
         .order_by("order", "type__kind", "type__code")
     )
@@ -119,9 +128,7 @@ def public_service(code: str) -> PublicService | None:
         return None
     kind, type_code = parsed
     return (
-        PublicService.objects.filter(
-            is_active=True, type__is_active=True, type__kind=kind, type__code=type_code
-        )
+        PublicService.objects.filter(OPEN_SERVICE, type__kind=kind, type__code=type_code)
         .select_related("type")
         .first()
     )
@@ -169,6 +176,7 @@ REQUEST_COLUMNS = (
     "address",
     "lat",
     "lon",
+    "merged_into_id",
 )
 
 
@@ -197,21 +205,19 @@ def open311_requests(
         # A client syncing changes: the 90-day window applies to the update time instead.
         before = f.updated_before or now
         after = f.updated_after or before - OPEN311_WINDOW
-        qs = qs.filter(updated_at__gte=after, updated_at__lte=before)
+        qs = qs.filter(_updated_between(qs, after, before))
         order: tuple[str, ...] = ("-updated_at", "-id")
     else:
         end = f.end or ((f.start + OPEN311_WINDOW) if f.start else now)
         start = f.start or end - OPEN311_WINDOW
         qs = qs.filter(reported_at__gte=start, reported_at__lte=end)
-        if f.updated_after:
-            qs = qs.filter(updated_at__gte=f.updated_after)
-        if f.updated_before:
-            qs = qs.filter(updated_at__lte=f.updated_before)
+        if f.updated_after or f.updated_before:
+            qs = qs.filter(_updated_between(qs, f.updated_after, f.updated_before))
         order = ("-reported_at", "-id")
     if f.statuses == {"closed"}:
-        qs = qs.filter(state__in=OPEN311_CLOSED_STATES)
+        qs = qs.filter(_closed())
     elif f.statuses == {"open"}:
-        qs = qs.exclude(state__in=OPEN311_CLOSED_STATES)
+        qs = qs.exclude(_closed())
     if f.service_codes:
         # Resolved to ids first, so the planner sees the values and walks (type, reported_at).
         wanted = [p for p in map(parse_service_code, f.service_codes) if p is not None]
@@ -223,6 +229,28 @@ def open311_requests(
     size = min(f.page_size, OPEN311_MAX_ROWS)
     first = (f.page - 1) * size
     return list(qs.order_by(*order).values(*REQUEST_COLUMNS)[first : first + size])
+
+
+def _closed() -> Q:
+    """Requests Open311 calls `closed`: 结案 or 作废, or merged into a case that is."""
+    return following.done_or_merged_into_done(OPEN311_CLOSED_STATES)
+
+
+def _updated_between(qs: QuerySet[Case], after: datetime | None, before: datetime | None) -> Q:
+    """Requests changed in the window: the case, or the case carrying a merged one's result."""
+    return following.changed_between(qs, after, before, limit=OPEN311_MAX_MERGED)
+
+
+def open311_final(rows: list[dict[str, Any]]) -> dict[int, Case]:
+    """For the merged requests among `rows`: case id → the case carrying the result, whose
+    state, department and deadlines the request reports (`cases.queries.final_case`)."""
+    return following.finals(
+        {
+            r["id"]: r["merged_into_id"]
+            for r in rows
+            if r["state"] == State.MERGED and r["merged_into_id"]
+        }
+    )
 
 
 def open311_request(actor: User, division: Division, number: str) -> dict[str, Any] | None:
@@ -243,31 +271,59 @@ class TimelineNote:
     to_state: str
 
 
-def timeline_notes(case_ids: list[int]) -> dict[int, list[TimelineNote]]:
+def timeline_notes(
+    case_ids: list[int], finals: Mapping[int, Case] | None = None
+) -> dict[int, list[TimelineNote]]:
     """Each case's moves in order, for `extensions=true`: one query for all the rows shown.
-    Only the move and the state it led to: who made it and their notes stay inside."""
+    Only the move and the state it led to: who made it and their notes stay inside.
+
+    A merged request (`finals`: case id → the case carrying its result) goes on with the
+    moves that case made after the merge: the reporter's one timeline."""
     notes: dict[int, list[TimelineNote]] = {i: [] for i in case_ids}
     if not case_ids:
         return notes
+    finals = finals or {}
+    wanted = set(case_ids) | {final.pk for final in finals.values()}
     rows = (
-        CaseEvent.objects.filter(case_id__in=case_ids)
+        CaseEvent.objects.filter(case_id__in=wanted)
         .order_by("case_id", "at", "id")
-        .values_list("case_id", "at", "transition", "to_state")
+        .values_list("case_id", "id", "at", "transition", "to_state")
     )
-    for case_id, at, name, to_state in rows:
-        notes[case_id].append(TimelineNote(at, name, to_state))
+    moves: dict[int, list[tuple[int, TimelineNote]]] = {}
+    for case_id, event_id, at, name, to_state in rows:
+        moves.setdefault(case_id, []).append((event_id, TimelineNote(at, name, to_state)))
+    for case_id in case_ids:
+        notes[case_id] = [note for _, note in moves.get(case_id, [])]
+    for case_id, final in finals.items():
+        merges = [i for i, note in moves.get(case_id, []) if note.transition == following.MERGE]
+        if case_id in notes and merges:
+            notes[case_id] += [
+                note
+                for i, note in moves.get(final.pk, [])
+                if i > merges[-1] and note.transition not in following.ABOUT_OTHERS
+            ]
     return notes
 
 
 def open311_updates(
     actor: User, division: Division, start: datetime, end: datetime, *, page: int = 1
 ) -> list[dict[str, Any]]:
-    """The case moves between `start` and `end`, oldest first (servicerequestupdates)."""
+    """The case moves between `start` and `end`, oldest first (servicerequestupdates).
+
+    A move of a case that others were merged into is also an update of each of them (made
+    after their merge): it follows the move, with the merged request's id, `update_id`
+    "<move>-<request>" and `merged` true. Pages count the moves; these ride along."""
     cases = _open311_cases(actor, division)
     qs = CaseEvent.objects.filter(at__gte=start, at__lte=end, case__in=cases.values("pk"))
     first = (page - 1) * OPEN311_MAX_UPDATES
-    rows = qs.order_by("at", "id").values("id", "at", "transition", "to_state", "case__number")
-    return [dict(r) for r in rows[first : first + OPEN311_MAX_UPDATES]]
+    rows = qs.order_by("at", "id").values(
+        "id", "at", "transition", "to_state", "case_id", "case__number"
+    )
+    updates = [
+        {**r, "update_id": str(r["id"]), "merged": False}
+        for r in rows[first : first + OPEN311_MAX_UPDATES]
+    ]
+    return following.with_followers(cases, updates)
 
 
 def open311_token(token: str) -> Submission | None:
@@ -409,9 +465,10 @@ def hotline_map_bounds(user: User, row: HotlineOrder) -> list[list[float]] | Non
 
 @dataclass(frozen=True)
 class TypeChoice:
-    id: int
+    id: int  # the PublicService row
     name: str
     code: str
+    keywords: str = ""
 
 
 @dataclass(frozen=True)
@@ -423,18 +480,18 @@ class CategoryChoice:
 
 
 def public_categories() -> list[CategoryChoice]:
-    """The tiles of the report page with the types under each (enabled ones only)."""
+    """The tiles of the report page with the types under each: the open entries of the one
+    public list (`PublicService`), the same Open311 offers."""
     types = (
-        PublicType.objects.filter(
-            is_active=True, category__is_active=True, object_type__is_active=True
-        )
-        .select_related("object_type")
-        .order_by("category__position", "category_id", "position", "id")
+        PublicService.objects.filter(OPEN_SERVICE)
+        .select_related("type")
+        .only("id", "category_id", "name", "keywords", "type__name", "type__code")
+        .order_by("category__position", "category_id", "order", "id")
     )
     by_category: dict[int, list[TypeChoice]] = {}
     for t in types:
         by_category.setdefault(t.category_id, []).append(
-            TypeChoice(t.pk, t.display_name, t.object_type.code)
+            TypeChoice(t.pk, t.display_name, t.type.code, t.keywords)
         )
     return [
         CategoryChoice(c.pk, c.name, c.icon, by_category[c.pk])
@@ -504,6 +561,9 @@ class Tracking:
     ended_at: datetime | None  # closed or voided
     result: str  # the result text, once closed
     photo_count: int
+    # Merged with other reports of the same problem: the progress and result shown are those
+    # of the case carrying the result (nothing else of it: no number, text or person).
+    merged: bool = False
 
 
 def _step_of(case: Case) -> int:
@@ -523,14 +583,21 @@ def place_of(case: Case) -> str:
 
 
 def tracking(viewer: User, code: str) -> Tracking | None:
-    """A submission's progress for whoever holds its code; None for an unknown code."""
+    """A submission's progress for whoever holds its code; None for an unknown code.
+
+    A report merged into another case follows that one (`cases.queries.final_case`): its
+    steps, state and result are the final case's; what was reported (type, place, date,
+    photos) stays the reporter's own.
+    """
     submission = submission_by_tracking_code(code)
     if submission is None or submission.case_id is None:
         return None
     case = case_queries.cases(viewer).select_related("community").filter(pk=submission.case_id)
-    found = case.first()
-    if found is None:
+    own = case.first()
+    if own is None:
         return None
+    final = following.final_of(own)
+    found = final or own
     events = list(
         CaseEvent.objects.filter(
             case=found, transition__in=("verify_confirm", "approve_void", "void")
@@ -568,8 +635,8 @@ def tracking(viewer: User, code: str) -> Tracking | None:
     closed = found.state == State.CLOSED
     return Tracking(
         code=submission.tracking_code,
-        type_name=found.title or found.type.name,
-        place=place_of(found),
+        type_name=own.title or own.type.name,
+        place=place_of(own),
         received_at=submission.received_at,
         status=public_status(found),
         steps=steps,
@@ -578,6 +645,7 @@ def tracking(viewer: User, code: str) -> Tracking | None:
         ended_at=found.closed_at if closed else (voided_at[-1] if voided_at else None),
         result=found.result if closed else "",
         photo_count=PublicPhotoReview.objects.filter(submission=submission).count(),
+        merged=final is not None,
     )
 
 
@@ -590,6 +658,7 @@ COARSE_DECIMALS = 3
 NEARBY_MAX_ROWS = 500
 NEARBY_FIELDS = (
     "title",
+    "merged_into",
     "lon",
     "lat",
     "state",
@@ -632,8 +701,8 @@ def nearby_reports(
 ) -> list[NearbyReport]:
     """Public reports of the last `days` days within `radius_m` of the point, newest first.
 
-    Set-aside (作废) reports are left out. A report merged into another case shows that
-    case (every reporter follows the one case).
+    Set-aside (作废) reports are left out. A report merged into another case shows the state
+    of the case carrying its result (every reporter follows the one case).
     """
     now = now or timezone.now()
     since = now - timedelta(days=days)
@@ -666,11 +735,14 @@ def nearby_reports(
     ).order_by("id")
     for review_id, case_id in approved.values_list("id", "photo__case_id"):
         photos.setdefault(case_id, []).append(review_id)
+    finals = following.finals(
+        {c.pk: c.merged_into_id for c, _ in near if c.state == State.MERGED and c.merged_into_id}
+    )
     return [
         NearbyReport(
             type_name=c.title or c.type.name,
             place=place_of(c),
-            status=public_status(c),
+            status=public_status(finals.get(c.pk, c)),
             reported_at=c.reported_at,
             distance_m=round(d),
             lon=round(c.lon, COARSE_DECIMALS),

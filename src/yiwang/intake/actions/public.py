@@ -29,7 +29,8 @@ from yiwang.core.errors import ActionError, InvalidInput, TooManyRequests
 from yiwang.core.textinput import text_problem
 from yiwang.intake.actions.channels import channel_actor
 from yiwang.intake.actions.submissions import find_resend, record_submission
-from yiwang.intake.models import Channel, PublicPhotoReview, PublicType, Submission
+from yiwang.intake.models import Channel, PublicPhotoReview, PublicService, Submission
+from yiwang.intake.queries import OPEN_SERVICE
 from yiwang.org.models import User
 
 MAX_PHOTOS = 3
@@ -72,9 +73,10 @@ PUBLIC_MESSAGES = {
 
 @dataclass(frozen=True)
 class PublicReport:
-    """What the public form sends, as typed (checked by `report_publicly`)."""
+    """What the public form sends, as typed (checked by `report_publicly`). `service_id` is
+    the chosen entry of the one public list (`PublicService`)."""
 
-    public_type_id: int | None
+    service_id: int | None
     lon: float | None
     lat: float | None
     description: str
@@ -124,17 +126,11 @@ def photo_problems(photos: Sequence[Upload]) -> list[str]:
     return problems
 
 
-def _public_type(public_type_id: int | None) -> PublicType:
+def _service(service_id: int | None) -> PublicService:
+    """The chosen entry, if it is open to the public (the same rule as the page's list)."""
     found = (
-        PublicType.objects.select_related("object_type", "category")
-        .filter(
-            pk=public_type_id,
-            is_active=True,
-            category__is_active=True,
-            object_type__is_active=True,
-        )
-        .first()
-        if public_type_id is not None
+        PublicService.objects.select_related("type").filter(OPEN_SERVICE, pk=service_id).first()
+        if service_id is not None
         else None
     )
     if found is None:
@@ -152,8 +148,8 @@ def _check_text(value: str, label: str, name: str, limit: int, *, multiline: boo
     return value
 
 
-def _check(report: PublicReport) -> tuple[PublicType, float, float, str, str, str]:
-    public_type = _public_type(report.public_type_id)
+def _check(report: PublicReport) -> tuple[PublicService, float, float, str, str, str]:
+    service = _service(report.service_id)
     lon, lat = report.lon, report.lat
     if lon is None or lat is None or not (math.isfinite(lon) and math.isfinite(lat)):
         raise InvalidInput("required", "请在地图上点选问题位置，或使用当前位置。", "location")
@@ -169,7 +165,7 @@ def _check(report: PublicReport) -> tuple[PublicType, float, float, str, str, st
     problems = photo_problems(report.photos)
     if problems:
         raise InvalidInput("bad_photo", problems[0], "photos")
-    return public_type, lon, lat, description, address, phone
+    return service, lon, lat, description, address, phone
 
 
 def _as_public(error: ActionError) -> ActionError:
@@ -206,10 +202,10 @@ def report_publicly(
         earlier = find_resend(Channel.PUBLIC, FORM_SENDER, token)
         if earlier is not None:
             return earlier
-    public_type, lon, lat, description, address, phone = _check(report)
+    service, lon, lat, description, address, phone = _check(report)
     actor = channel_actor(Channel.PUBLIC)
     now = now or timezone.now()
-    object_type = public_type.object_type
+    object_type = service.type
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -218,7 +214,7 @@ def report_publicly(
                 case_actions.Report(
                     kind=object_type.kind,
                     type_code=object_type.code,
-                    title=public_type.display_name,
+                    title=service.display_name,
                     source=Source.PUBLIC,
                     lon=lon,
                     lat=lat,

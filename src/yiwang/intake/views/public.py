@@ -192,7 +192,9 @@ def _render_form(
                     "id": c.id,
                     "name": c.name,
                     "icon": c.icon,
-                    "types": [{"id": t.id, "name": t.name} for t in c.types],
+                    "types": [
+                        {"id": t.id, "name": t.name, "keywords": t.keywords} for t in c.types
+                    ],
                 }
                 for c in categories
             ]
@@ -346,7 +348,7 @@ def _submit(request: HttpRequest, categories: list[queries.CategoryChoice]) -> H
         return _refusal(request, categories, status=400, errors=errors)
     data = form.cleaned_data
     report = public_actions.PublicReport(
-        public_type_id=data["type"],
+        service_id=data["type"],
         lon=data["lon"],
         lat=data["lat"],
         description=data["description"],
