@@ -250,10 +250,10 @@ def file_cases(
     """File ``reports`` with one `report_cases` call; returns (cases, refusals, truncated).
 
     With ``keep`` and no refusal the cases stay (in the caller's transaction). Otherwise
-    nothing stays and the refusals name report positions: after a refusal at position p,
-    the reports before p and the two halves of those after it are tried again, each in a
-    savepoint rolled back — a batch with k bad reports costs about log₂(n) tries per bad
-    one, where trying every report on its own would cost n.
+    nothing stays and the refusals name report positions. `report_cases` stops at the first
+    refusal; to find the others, the reports before it and the two halves of those after
+    it are tried again, each in a savepoint rolled back. A batch of n reports with k bad
+    ones takes about k·log₂(n) tries, each over a part of the batch.
     """
     if not reports:
         return [], {}, False

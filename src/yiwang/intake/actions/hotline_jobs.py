@@ -130,7 +130,8 @@ def _finish(
     job.result = result.as_dict() if result is not None else None
     job.data = b""  # the orders are stored (or refused): the caller's file is not kept
     job.finished_at = timezone.now()
-    job.save(update_fields=["state", "message", "errors", "result", "data", "finished_at", "phase"])
+    # Not the phase: the progress writes keep it, and the object here never saw them.
+    job.save(update_fields=["state", "message", "errors", "result", "data", "finished_at"])
 
 
 def run_import(job_id: int) -> str:
