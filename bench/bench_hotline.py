@@ -194,7 +194,9 @@ def main() -> None:
         outcome = ", ".join(
             f"{k} {r[k]:,}" for k in ("created", "updated", "unchanged") if r.get(k)
         )
-        print(f"{label:<32}{r['orders']:>8,}{r['seconds']:>9.2f}{r['per_second']:>10,.0f}  {outcome}")
+        print(
+            f"{label:<32}{r['orders']:>8,}{r['seconds']:>9.2f}{r['per_second']:>10,.0f}  {outcome}"
+        )
     plain = results["report_cases, same reports"]["seconds"]
     print(f"new orders / report_cases = {results['new orders']['seconds'] / plain:.2f}× the time")
     if profiler is not None:

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from django.test import Client
 from hotline_support import (  # noqa: F401  (fixtures)
+    OUTSIDE_EVERY_GRID,
     hotline_fixture,
     jsonl,
+    many_orders,
     order,
     post_batch,
 )
@@ -22,31 +24,6 @@ from yiwang.cases.models import Case, CaseEvent
 from yiwang.intake import addresses
 from yiwang.intake.actions import hotline_bulk
 from yiwang.intake.models import HotlineOrder, HotlineSystem, Submission
-
-OUTSIDE_EVERY_GRID = {"lon": 113.0, "lat": 23.0}  # 广州 area: no grid of the test city
-STREETS = ("南园街道", "园岭街道")
-
-
-def many_orders(n: int, prefix: str = "M") -> list[dict[str, Any]]:
-    """``n`` located orders in the two grids of the test city, distinct addresses."""
-    rng = random.Random(n)
-    orders = []
-    for i in range(n):
-        west = i % 2 == 0  # 南华一号网格 (114.050–114.052) or 园东一号网格 (114.060–114.062)
-        lon = (114.0502 if west else 114.0602) + rng.random() * 0.0016
-        lat = 22.5402 + rng.random() * 0.0016
-        street = STREETS[0 if west else 1]
-        orders.append(
-            order(
-                f"{prefix}-{i:04d}",
-                lon=round(lon, 6),
-                lat=round(lat, 6),
-                title=f"路口垃圾堆放 {i}",
-                address=f"广东省深圳市福田区{street}华强南路{i + 1}号",
-                caller_phone=f"1380013{i:04d}",
-            )
-        )
-    return orders
 
 
 def rejected(response: Any) -> list[dict[str, Any]]:
@@ -159,7 +136,9 @@ def test_a_revised_batch_notes_every_changed_case_and_files_orders_that_now_have
     assert first.status_code == 201
     assert (first.json()["created"], first.json()["awaiting_location"]) == (7, 1)
 
-    revised = [{**o, "title": o["title"] + "（已扩大）"} if i < 3 else o for i, o in enumerate(orders)]
+    revised = [
+        {**o, "title": o["title"] + "（已扩大）"} if i < 3 else o for i, o in enumerate(orders)
+    ]
     located = {**waiting, "lon": 114.061, "lat": 22.541}
     second = post_batch(client, jsonl(*revised, located))
 
@@ -217,7 +196,11 @@ def _texts(n: int) -> list[str]:
     texts = ["中山公园门口", "北京市朝阳区", "北海市重庆路其仓11号", "上海市嘉定区太原路99号", ""]
     while len(texts) < n:
         province, city_names, county, towns = rng.choice(places)
-        parts = [rng.choice([*province, ""]), rng.choice([*city_names, ""]), rng.choice([*county, ""])]
+        parts = [
+            rng.choice([*province, ""]),
+            rng.choice([*city_names, ""]),
+            rng.choice([*county, ""]),
+        ]
         if towns and rng.random() < 0.5:
             parts.append(rng.choice(towns))
         parts.append("".join(rng.choice(filler) for _ in range(rng.randint(0, 8))))

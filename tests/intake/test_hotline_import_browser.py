@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hotline_support import hotline_fixture, jsonl  # noqa: F401  (fixtures)
-from test_hotline_bulk import many_orders
+from hotline_support import hotline_fixture, jsonl, many_orders  # noqa: F401  (fixtures)
 
 from case_support import City
 from yiwang.cli import main as yiwang

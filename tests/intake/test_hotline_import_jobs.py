@@ -8,9 +8,14 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from hotline_support import hotline_fixture, jsonl, order  # noqa: F401  (fixtures)
+from hotline_support import (  # noqa: F401  (fixtures)
+    OUTSIDE_EVERY_GRID,
+    hotline_fixture,
+    jsonl,
+    many_orders,
+    order,
+)
 from openpyxl import Workbook
-from test_hotline_bulk import OUTSIDE_EVERY_GRID, many_orders
 
 from case_support import City
 from yiwang.cases.models import Case
