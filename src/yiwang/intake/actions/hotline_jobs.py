@@ -1,8 +1,8 @@
 """Large 12345 batches from the operators' page, imported by the worker.
 
-A batch of up to `HOTLINE_BATCH_MAX_ROWS` (5,000) orders takes several seconds to import
-even in bulk (about 6–8 s for 5,000 new orders on SQLite on a loaded two-core machine;
-see bench/README.md): too long for a page to hang without a word. So an upload of more
+A batch of up to `HOTLINE_BATCH_MAX_ROWS` (5,000) orders takes seconds to import even in
+bulk (3.3–7.5 s for 5,000 new orders on the project's shared two-core machine, depending on
+its load; bench/README.md): too long for a page to hang without a word. So an upload of more
 than `HOTLINE_BATCH_IMMEDIATE_ROWS` (500) orders is stored with a job and imported by
 `yiwang worker` with the very same `hotline_batches.import_batch` (all or nothing, the
 same row-by-row report); the page polls the job for its phase and progress and then shows
