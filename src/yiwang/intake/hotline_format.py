@@ -213,6 +213,35 @@ def _sheet_records(book: Any, max_rows: int | None) -> list[tuple[int, dict[str,
     return records
 
 
+def count_records(data: bytes, fmt: str, *, stop_after: int) -> int:
+    """How many orders a file holds (non-blank lines or rows), counting no further than
+    ``stop_after``; 0 for a file that cannot be read (its import says why)."""
+    if fmt == "jsonl":
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return 0
+        return min(stop_after, sum(1 for line in text.splitlines() if line.strip()))
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except _BAD_WORKBOOK:
+        return 0
+    try:
+        if not book.worksheets:
+            return 0
+        count = 0
+        for row in book.worksheets[0].iter_rows(min_row=2, values_only=True):
+            if any(v is not None and str(v).strip() != "" for v in row):
+                count += 1
+                if count >= stop_after:
+                    break
+        return count
+    except _BAD_WORKBOOK:
+        return 0  # the import itself refuses it as bad_xlsx
+    finally:
+        book.close()
+
+
 # ---- writing --------------------------------------------------------------------------------
 
 

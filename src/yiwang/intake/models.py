@@ -710,3 +710,77 @@ class AlarmTrack(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.sender}:{self.event_type_id}"
+
+
+# ---- 12345 hotline: large batch uploads imported in the background ---------------------------
+# An operator's upload of more than HOTLINE_BATCH_IMMEDIATE_ROWS orders is imported by the
+# worker (`intake.actions.hotline_jobs`); the page polls this row for its progress and shows
+# its result or row-by-row error report when it is done.
+
+
+class HotlineImportJob(models.Model):
+    """One uploaded batch of work orders waiting for, or imported by, the worker."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已导入")
+        REJECTED = "rejected", _("未导入：有错误")
+        FAILED = "failed", _("失败")
+
+    class Phase(models.TextChoices):
+        VALIDATE = "validate", _("检查工单")
+        ADDRESSES = "addresses", _("解析地址")
+        WRITE = "write", _("建档写入")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    system = models.ForeignKey(
+        HotlineSystem, verbose_name=_("热线系统"), on_delete=models.PROTECT, related_name="+"
+    )
+    filename = models.CharField(_("文件名"), max_length=200)
+    format = models.CharField(_("格式"), max_length=8)
+    # The uploaded file until the worker has read it (then emptied): kept in the database so
+    # that the job and its file are written in one transaction.
+    data = models.BinaryField(_("文件内容"), default=b"", blank=True)
+    rows_total = models.PositiveIntegerField(_("工单数"), default=0)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    phase = models.CharField(_("阶段"), max_length=12, choices=Phase.choices, blank=True)
+    phase_done = models.PositiveIntegerField(default=0)
+    phase_total = models.PositiveIntegerField(default=0)
+    # Done: the batch result (counts and every order's outcome); rejected: the error report.
+    result = models.JSONField(_("导入结果"), null=True, blank=True)
+    errors = models.JSONField(_("错误清单"), default=list, blank=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    task_id = models.CharField(_("任务标识"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("上传时间"))
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("热线工单后台导入")
+        verbose_name_plural = _("热线工单后台导入")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="hotline_import_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} #{self.pk} {self.state}"
+
+    # Share of the bar each phase fills: resolving addresses is most of the work before the
+    # one writing transaction, whose end is the job's end.
+    PHASE_SPAN = {"validate": (0, 10), "addresses": (10, 70), "write": (70, 99)}
+
+    @property
+    def percent(self) -> int:
+        if self.state in (self.State.DONE, self.State.REJECTED, self.State.FAILED):
+            return 100
+        low, high = self.PHASE_SPAN.get(self.phase, (0, 0))
+        if not self.phase_total:
+            return low
+        return low + (high - low) * min(self.phase_done, self.phase_total) // self.phase_total

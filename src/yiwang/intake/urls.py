@@ -10,6 +10,7 @@ urlpatterns = [
     path("hotline/orders/<int:pk>/place/", hotline.place, name="hotline_place"),
     path("hotline/orders/<int:pk>/return/", hotline.return_order, name="hotline_return"),
     path("hotline/import/", hotline.import_page, name="hotline_import"),
+    path("hotline/import/<int:pk>/", hotline.import_job, name="hotline_import_job"),
     path("hotline/template.xlsx", hotline.template, name="hotline_template"),
     path("hotline/deliveries/", hotline.deliveries, name="hotline_deliveries"),
     path("hotline/deliveries/<int:pk>/replay/", hotline.replay, name="hotline_replay"),

@@ -10,6 +10,8 @@ from yiwang.intake.queries.common import (
     submission_by_tracking_code,
 )
 from yiwang.intake.queries.hotline import (
+    hotline_import_job,
+    hotline_import_jobs,
     hotline_map_bounds,
     hotline_messages,
     hotline_order,
@@ -130,6 +132,8 @@ __all__ = [
     "cameras",
     "distance_m",
     "haversine_m",
+    "hotline_import_job",
+    "hotline_import_jobs",
     "hotline_map_bounds",
     "hotline_messages",
     "hotline_order",

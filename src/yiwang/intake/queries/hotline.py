@@ -12,6 +12,7 @@ from yiwang.core.errors import NotFound
 from yiwang.core.scope import scoped
 from yiwang.geo import queries as geo_queries
 from yiwang.intake.models import (
+    HotlineImportJob,
     HotlineMessage,
     HotlineOrder,
     HotlineSystem,
@@ -58,6 +59,26 @@ def hotline_messages(user: User, status: str | None = None) -> QuerySet[HotlineM
 
 def hotline_systems() -> QuerySet[HotlineSystem]:
     return HotlineSystem.objects.filter(is_active=True).order_by("code")
+
+
+def hotline_import_jobs(user: User) -> QuerySet[HotlineImportJob]:
+    """The background imports ``user`` uploaded, newest first: nobody else's (the files
+    hold callers' numbers; an administrator reads the audit log)."""
+    return (
+        HotlineImportJob.objects.filter(user=user)
+        .select_related("system")
+        .defer("data", "result", "errors")
+        .order_by("-created_at", "-id")
+    )
+
+
+def hotline_import_job(user: User, pk: int) -> HotlineImportJob:
+    """One of ``user``'s background imports; anyone else's is "not found"."""
+    job = HotlineImportJob.objects.filter(user=user, pk=pk).select_related("system").defer("data")
+    found = job.first()
+    if found is None:
+        raise NotFound("import_not_found", "该导入任务不存在。", None)
+    return found
 
 
 def street_daily_cases(user: User, street_code: str, day: date) -> QuerySet[Case]:
