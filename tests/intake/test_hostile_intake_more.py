@@ -86,15 +86,6 @@ def test_urgent_is_true_or_false_and_nothing_else(city: City, urgent: Any) -> No
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="Open311 GET requests (public, no key) shows every case's description and typed "
-    "address, whatever its source: a hotline order's content (the caller's account, often with "
-    "a name, a door number or a call-back number) and its attachment URLs are published, "
-    "while the public pages show only type, street and community. Which text of which source "
-    "may be published is a policy decision for the Open311 channel (its own tests publish a "
-    "hotline case's description).",
-)
 def test_a_hotline_callers_account_is_not_published_through_open311(
     city: City, hotline: Any
 ) -> None:

@@ -158,7 +158,7 @@ def _filed(city: City, description: str) -> Case:
         description=description,
         lon=POINT_A[0],
         lat=POINT_A[1],
-        source="hotline",
+        source="public",
         contact_phone="13912345678",
     )
 

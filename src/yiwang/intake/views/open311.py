@@ -233,19 +233,22 @@ def _request(
         agency = final.department.name if final.department is not None else None
         expected = final.handle_due_at
         updated = max(updated, final.updated_at)
+    # Only what a reporter typed into a public channel (the public form, Open311) is public:
+    # a hotline caller's account, an inspector's or a camera's notes may name people.
+    published = row["source"] == Source.PUBLIC
     item: dict[str, Any] = {
         "service_request_id": row["number"],
         "status": status,
         "status_notes": status_notes,
         "service_name": names.get(row["type_id"]) or row["type__name"],
         "service_code": queries.service_code(row["type__kind"], row["type__code"]),
-        "description": row["description"] or row["title"],
+        "description": (row["description"] or row["title"]) if published else None,
         "agency_responsible": agency,
         "service_notice": None,
         "requested_datetime": w3c(row["reported_at"]),
         "updated_datetime": w3c(updated),
         "expected_datetime": w3c(expected),
-        "address": row["address"] or None,
+        "address": (row["address"] or None) if published else None,
         "address_id": None,
         "zipcode": None,
         "lat": row["lat"],
