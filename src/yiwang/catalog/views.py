@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods
 from yiwang.catalog import exports, queries
 from yiwang.catalog.models import Component, Kind
 from yiwang.core.errors import NotFound
-from yiwang.core.exports import actions as export_actions
 from yiwang.org import queries as org_queries
 from yiwang.org.models import Division, User
 from yiwang.org.permissions import acting_user
+from yiwang.web import exports as web_exports
 from yiwang.web.colors import COMPONENT_STATE_COLORS, UNKNOWN_STATE_COLOR
 from yiwang.web.lists import (
     EXPORT_FORMATS,
@@ -122,30 +122,16 @@ def _export_components(request: HttpRequest, user: User, fmt: str) -> HttpRespon
     that a POST queues a background job (a GET asks first: it must not start work)."""
     filters = exports.export_filters(request.GET)
     prepared = exports.prepare(user, filters, limit=EXPORT_LIMIT)
-    if fmt == "csv" or prepared.total <= settings.EXPORT_IMMEDIATE_ROWS:
-        response = export_response(fmt, prepared.basename, prepared.headers, prepared.rows)
-        if prepared.truncated:
-            response["X-Export-Truncated"] = str(EXPORT_LIMIT)
-        return response
-    if request.method != "POST":
-        as_csv = request.GET.copy()
-        as_csv["export"] = "csv"
-        context = {
-            "prepared": prepared,
-            "limit": EXPORT_LIMIT,
-            "immediate_rows": settings.EXPORT_IMMEDIATE_ROWS,
-            "action": f"{request.path}?{request.GET.urlencode()}",
-            "csv_url": f"{request.path}?{as_csv.urlencode()}",
-        }
-        return render(request, "web/export_confirm.html", context)
-    job = export_actions.request_export(
+    return web_exports.deliver(
+        request,
         user,
+        fmt=fmt,
         kind=exports.COMPONENTS,
+        prepared=prepared,
         filters=filters,
-        label=prepared.label,
-        rows_total=prepared.total,
+        limit=EXPORT_LIMIT,
+        format_param="export",
     )
-    return redirect("web:export", job.pk)
 
 
 def _yes_no(flag: bool) -> str:

@@ -6,17 +6,22 @@ app's exports alike. A job is its requester's alone: anyone else gets 404.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import cast
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
 from yiwang.core.errors import NotFound
 from yiwang.core.exports import actions, queries
+from yiwang.core.exports.registry import Prepared
 from yiwang.core.models import ExportJob
 from yiwang.org.models import User
+from yiwang.web.lists import EXPORT_LIMIT, export_response
 
 # How often a page showing a running job asks for its progress.
 POLL_SECONDS = 1
@@ -70,3 +75,40 @@ def export_download(request: HttpRequest, job_id: int) -> FileResponse:
     # The file holds citizens' reports: no shared cache may keep it.
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def deliver(
+    request: HttpRequest,
+    user: User,
+    *,
+    fmt: str,
+    kind: str,
+    prepared: Prepared,
+    filters: Mapping[str, str],
+    format_param: str,
+    limit: int = EXPORT_LIMIT,
+) -> HttpResponseBase:
+    """A list's export: CSV streams at once; XLSX comes at once up to
+    `EXPORT_IMMEDIATE_ROWS` rows, beyond that a POST queues a background job of ``kind`` (a
+    GET asks first: it must not start work). ``format_param`` names the query parameter
+    that carries the format on the list's URL; ``limit`` is the cap ``prepared`` was cut to."""
+    if fmt == "csv" or prepared.total <= settings.EXPORT_IMMEDIATE_ROWS:
+        response = export_response(fmt, prepared.basename, prepared.headers, prepared.rows)
+        if prepared.truncated:
+            response["X-Export-Truncated"] = str(limit)
+        return response
+    if request.method != "POST":
+        as_csv = request.GET.copy()
+        as_csv[format_param] = "csv"
+        context = {
+            "prepared": prepared,
+            "limit": limit,
+            "immediate_rows": settings.EXPORT_IMMEDIATE_ROWS,
+            "action": f"{request.path}?{request.GET.urlencode()}",
+            "csv_url": f"{request.path}?{as_csv.urlencode()}",
+        }
+        return render(request, "web/export_confirm.html", context)
+    job = actions.request_export(
+        user, kind=kind, filters=dict(filters), label=prepared.label, rows_total=prepared.total
+    )
+    return redirect("web:export", job.pk)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -23,13 +22,12 @@ from yiwang.cases.models import Case
 from yiwang.catalog import queries as catalog_queries
 from yiwang.catalog.models import Kind
 from yiwang.core.errors import ActionError
-from yiwang.core.exports import actions as export_actions
 from yiwang.org.permissions import acting_user
+from yiwang.web import exports as web_exports
 from yiwang.web.lists import (
     EXPORT_FORMATS,
     EXPORT_LIMIT,
     PAGE_SIZE,
-    export_response,
     is_fragment,
     query_without,
     sort_columns,
@@ -132,31 +130,13 @@ def export(request: HttpRequest) -> HttpResponseBase:
         prepared = exports.prepare(user, filters, limit=EXPORT_LIMIT)
     except ActionError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
-    if fmt == "csv" or prepared.total <= settings.EXPORT_IMMEDIATE_ROWS:
-        response = export_response(fmt, prepared.basename, prepared.headers, prepared.rows)
-        if prepared.truncated:
-            response["X-Export-Truncated"] = str(EXPORT_LIMIT)
-        return response
-    if request.method != "POST":
-        context = {
-            "prepared": prepared,
-            "limit": EXPORT_LIMIT,
-            "immediate_rows": settings.EXPORT_IMMEDIATE_ROWS,
-            "action": f"{request.path}?{request.GET.urlencode()}",
-            "csv_url": f"{request.path}?{_with_format(request, 'csv')}",
-        }
-        return render(request, "web/export_confirm.html", context)
-    job = export_actions.request_export(
+    return web_exports.deliver(
+        request,
         user,
+        fmt=fmt,
         kind=exports.CASE_SEARCH,
+        prepared=prepared,
         filters=filters,
-        label=prepared.label,
-        rows_total=prepared.total,
+        limit=EXPORT_LIMIT,
+        format_param="format",
     )
-    return redirect("web:export", job.pk)
-
-
-def _with_format(request: HttpRequest, fmt: str) -> str:
-    params = request.GET.copy()
-    params["format"] = fmt
-    return params.urlencode()

@@ -27,6 +27,7 @@ from yiwang.intake import hotline_format, queries
 from yiwang.intake.actions import hotline as actions
 from yiwang.intake.actions import hotline_batches, hotline_jobs, hotline_outbound
 from yiwang.intake.models import HotlineImportJob, HotlineMessage, HotlineOrder
+from yiwang.intake.views.placing import posted_point
 from yiwang.org.models import User
 from yiwang.org.permissions import acting_user, has_role
 from yiwang.org.roles import Role
@@ -104,27 +105,19 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "intake/hotline/order.html", _order_context(request, user, row))
 
 
-def _number(value: str) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
 @login_required
 @require_POST
 def place(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = _queue_user(request)
     row = _order_or_404(user, pk)
-    lon, lat = _number(request.POST.get("lon", "")), _number(request.POST.get("lat", ""))
-    if lon is None or lat is None:
+    point = posted_point(request)
+    if point is None:
         context = _order_context(
             request, user, row, place_error=gettext("请先在地图上点选位置（经纬度应为数字）。")
         )
         return render(request, "intake/hotline/order.html", context, status=400)
     try:
-        case = actions.place_order(user, pk, lon=lon, lat=lat)
+        case = actions.place_order(user, pk, lon=point[0], lat=point[1])
     except ActionError as exc:
         context = _order_context(request, user, row, place_error=exc.message)
         return render(request, "intake/hotline/order.html", context, status=exc.status)

@@ -18,6 +18,7 @@ from yiwang.core.errors import ActionError
 from yiwang.intake import queries
 from yiwang.intake.actions import open311 as actions
 from yiwang.intake.views.hotline import MAP_LABELS
+from yiwang.intake.views.placing import posted_point
 from yiwang.org.models import User
 from yiwang.org.permissions import acting_user, has_role
 from yiwang.org.roles import Role
@@ -69,26 +70,18 @@ def request_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "intake/open311/request.html", _context(user, _unplaced(user, token)))
 
 
-def _number(value: str) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
 @login_required
 @require_POST
 def place(request: HttpRequest, token: str) -> HttpResponseBase:
     user = _placer(request)
     item = _unplaced(user, token)
-    lon, lat = _number(request.POST.get("lon", "")), _number(request.POST.get("lat", ""))
-    if lon is None or lat is None:
+    point = posted_point(request)
+    if point is None:
         error = gettext("请先在地图上点选位置（经纬度应为数字）。")
         context = _context(user, item, place_error=error)
         return render(request, "intake/open311/request.html", context, status=400)
     try:
-        case = actions.place_request(user, item.token, lon=lon, lat=lat)
+        case = actions.place_request(user, item.token, lon=point[0], lat=point[1])
     except ActionError as exc:
         context = _context(user, item, place_error=exc.message)
         return render(request, "intake/open311/request.html", context, status=exc.status)
