@@ -108,6 +108,7 @@ def test_each_role_sees_the_cards_of_its_channels_with_its_counts(
         "open311-recent": 1,
         "open311-services": 1,
     }
+    assert 'data-count="cameras-online">在线 2</span>' in html
     # The ways on: the review queues, the hotline queue, the public form, the registry.
     for href in (
         "/report/review/",
