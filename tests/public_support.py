@@ -18,7 +18,7 @@ from yiwang.cases import actions as case_actions
 from yiwang.cases.actions.photos import Upload
 from yiwang.cases.models import Case
 from yiwang.intake.actions import public as public_actions
-from yiwang.intake.models import PublicType, Submission
+from yiwang.intake.models import PublicService, Submission
 from yiwang.org.models import User
 
 URL = "/report/"
@@ -31,14 +31,14 @@ def media(settings: Any, tmp_path: Path) -> Path:
     return settings.MEDIA_ROOT  # type: ignore[no-any-return]
 
 
-def public_type_id(code: str = "01001") -> int:
+def service_id(code: str = "01001") -> int:
     """The public list's entry for a matter type (seeded from the catalogue by migration)."""
-    return PublicType.objects.get(object_type__kind="matter", object_type__code=code).pk
+    return PublicService.objects.get(type__kind="matter", type__code=code).pk
 
 
 def form(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "type": str(public_type_id()),
+        "type": str(service_id()),
         "lon": str(POINT_A[0]),
         "lat": str(POINT_A[1]),
         "description": "井盖破损，有行人踩空的危险",
@@ -86,15 +86,16 @@ def report(
     photos: int = 0,
     now: datetime | None = None,
     description: str = "井盖破损，有行人踩空的危险",
+    address: str = "深南大道与华富路交叉口东北角",
 ) -> Submission:
     """A public report filed through the action, as the form would."""
     return public_actions.report_publicly(
         public_actions.PublicReport(
-            public_type_id=public_type_id(code),
+            service_id=service_id(code),
             lon=point[0],
             lat=point[1],
             description=description,
-            address="深南大道与华富路交叉口东北角",
+            address=address,
             phone=phone,
             photos=[Upload(f"p{i}.jpg", png(seed=i + 1), "image/png") for i in range(photos)],
             token=uuid.uuid4().hex,

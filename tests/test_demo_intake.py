@@ -73,7 +73,8 @@ def test_every_intake_desk_of_the_demo_has_work(loaded: tuple[intake.IntakeLoade
     assert desk["hotline-recent"] == 30
     assert desk["public-recent"] == 15
     assert 5 <= desk["pending-photos"] <= 10
-    assert desk["open311-recent"] == 4 and desk["open311-services"] == 8
+    services = Client().get("/open311/v2/services.json").json()
+    assert desk["open311-recent"] == 4 and desk["open311-services"] == len(services) >= 8
 
     # The camera registry: 12 rows of valid ids, online and offline, both kinds of source,
     # and the false alarms the operator rejected show as a rate.
@@ -119,9 +120,9 @@ def test_every_intake_desk_of_the_demo_has_work(loaded: tuple[intake.IntakeLoade
     )
     assert Client().get(f"/report/photos/{pending.pk}/").status_code == 404
 
-    # Open311 answers with the opened services and the requests filed through it.
-    services = Client().get("/open311/v2/services.json").json()
-    assert len(services) == 8
+    # Open311 answers with the demo's names for its services and the requests filed.
+    names = {s["service_code"][-5:]: s["service_name"] for s in services}
+    assert names["01037"] == "路灯不亮" and names["06010"] == "暴露垃圾"
     assert len(Client().get("/open311/v2/requests.json").json()) >= 4
 
     # The inspectors' phones: four reports, with their photos.

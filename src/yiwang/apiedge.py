@@ -33,6 +33,7 @@ _CODES = {
     "greater_than_equal": "out_of_range",
     "less_than": "out_of_range",
     "less_than_equal": "out_of_range",
+    "out_of_range": "out_of_range",
 }
 
 
@@ -44,6 +45,7 @@ _OWN_TYPES = (
     "not_a_number",
     "unknown_crs",
     "bbox_format",
+    "out_of_range",
 )
 
 

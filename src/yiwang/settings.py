@@ -340,6 +340,9 @@ HOTLINE_RETRY_MAX_SECONDS = int(os.environ.get("YIWANG_HOTLINE_RETRY_MAX", "3600
 HOTLINE_MAX_ATTEMPTS = int(os.environ.get("YIWANG_HOTLINE_MAX_ATTEMPTS", "8"))
 HOTLINE_TIMEOUT_SECONDS = float(os.environ.get("YIWANG_HOTLINE_TIMEOUT", "10"))
 HOTLINE_BATCH_MAX_ROWS = int(os.environ.get("YIWANG_HOTLINE_BATCH_MAX_ROWS", "5000"))
+# An upload of more orders than this on the operators' page is imported by the worker, with
+# a progress bar (a 5,000-order batch takes several seconds even in bulk: bench/README.md).
+HOTLINE_BATCH_IMMEDIATE_ROWS = int(os.environ.get("YIWANG_HOTLINE_BATCH_IMMEDIATE_ROWS", "500"))
 
 # Exports: an XLSX of more rows than this is built by the worker (progress bar, download
 # link) instead of in the request; a finished file stays downloadable this many hours.

@@ -395,3 +395,34 @@ def test_a_photo_whose_bytes_are_not_utf8_is_still_accepted(city: City) -> None:
     photo = SimpleUploadedFile("现场.png", png() + b"\xff\xfe", content_type="image/png")
     response = client.post(f"/api/cases/{case.number}/photos", {"phase": "before", "file": photo})
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize("phone", ["١٣٨٠٠١٣٨٠٠٠", "１３８００１３８０００", "138²"])
+def test_a_phone_with_non_ascii_digits_is_refused(city: City, phone: str) -> None:
+    client = signed_in(city.users["operator"])
+    response = client.post("/api/cases", body(contact_phone=phone), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["field"] == "contact_phone"
+    # The action itself refuses it too (imports, the form, every channel go through it).
+    fields = {**body(contact_phone=phone), "crs": "wgs84"}
+    with pytest.raises(InvalidInput) as refused:
+        actions.report_case(city.users["operator"], **fields)
+    assert (refused.value.code, refused.value.field) == ("bad_phone", "contact_phone")
+    assert not Case.objects.exists()
+
+
+def test_a_non_character_that_xml_cannot_hold_is_refused(city: City) -> None:
+    client = signed_in(city.users["operator"])
+    response = client.post("/api/cases", body(title="占道\uffff"), content_type="application/json")
+    assert_error(response, 400, "invalid_unicode", "body")
+    with pytest.raises(InvalidInput) as refused:
+        actions.report_case(city.users["operator"], **body(title="占道\ufffe"))
+    assert (refused.value.code, refused.value.field) == ("invalid_unicode", "title")
+
+
+def test_a_superscript_version_on_the_case_page_is_a_conflict_not_a_crash(city: City) -> None:
+    case = inspector_case(city)
+    client = signed_in(city.users["operator"])
+    response = client.post(f"/cases/{case.number}/transition/accept/", {"version": "²", "note": ""})
+    assert response.status_code < 500
+    assert Case.objects.get(pk=case.pk).state == case.state

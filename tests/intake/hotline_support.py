@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -84,6 +85,32 @@ def order(order_id: str = "GD-0001", *, located: bool = True, **changes: Any) ->
         base.update(lon=POINT_A[0], lat=POINT_A[1])
     base.update(changes)
     return base
+
+
+OUTSIDE_EVERY_GRID = {"lon": 113.0, "lat": 23.0}  # 广州 area: no grid of the test city
+BATCH_STREETS = ("南园街道", "园岭街道")
+
+
+def many_orders(n: int, prefix: str = "M") -> list[dict[str, Any]]:
+    """``n`` located orders in the two grids of the test city, distinct addresses."""
+    rng = random.Random(n)
+    orders = []
+    for i in range(n):
+        west = i % 2 == 0  # 南华一号网格 (114.050–114.052) or 园东一号网格 (114.060–114.062)
+        lon = (114.0502 if west else 114.0602) + rng.random() * 0.0016
+        lat = 22.5402 + rng.random() * 0.0016
+        street = BATCH_STREETS[0 if west else 1]
+        orders.append(
+            order(
+                f"{prefix}-{i:04d}",
+                lon=round(lon, 6),
+                lat=round(lat, 6),
+                title=f"路口垃圾堆放 {i}",
+                address=f"广东省深圳市福田区{street}华强南路{i + 1}号",
+                caller_phone=f"1380013{i:04d}",
+            )
+        )
+    return orders
 
 
 def jsonl(*orders: dict[str, Any]) -> bytes:

@@ -84,7 +84,10 @@ ATTRIBUTES = [
 
 
 def open_services(admin: User) -> tuple[PublicService, PublicService]:
-    """Two types opened to the public: garbage (with questions) and a manhole cover."""
+    """Two types opened to the public, and only these: garbage (with questions) and a
+    manhole cover. The list a fresh installation offers (every matter type, see
+    test_public_types.py) is cleared first, so the answers can be compared whole."""
+    PublicService.objects.all().delete()
     garbage = actions.save_public_service(
         admin,
         kind=GARBAGE[0],

@@ -25,10 +25,13 @@ def _admin(city: City) -> Client:
 def test_an_administrator_registers_a_client_and_sees_its_key_once(city: City) -> None:
     admin = _admin(city)
     garbage = ObjectType.objects.get(kind="matter", code="06010")
+    cover = ObjectType.objects.get(kind="component", code="01001")
+    # Garbage is on the list a fresh installation offers: the administrator adds questions.
+    entry = PublicService.objects.get(type=garbage)
     opened = admin.post(
-        "/admin/intake/publicservice/add/",
+        f"/admin/intake/publicservice/{entry.pk}/change/",
         {
-            "type": garbage.pk,
+            "category": entry.category_id,
             "name": "乱扔垃圾",
             "description": "",
             "keywords": "",
@@ -41,13 +44,26 @@ def test_an_administrator_registers_a_client_and_sees_its_key_once(city: City) -
         },
     )
     assert opened.status_code == 302, opened.content.decode()[:2000]
-    assert PublicService.objects.get().attributes[0]["code"] == "SIZE"
+    assert PublicService.objects.get(type=garbage).attributes[0]["code"] == "SIZE"
 
+    # A component type is not on it: opening one with a bad question is refused by its field.
     bad = admin.post(
         "/admin/intake/publicservice/add/",
-        {"type": garbage.pk, "order": "1", "attributes": '[{"code": "X", "datatype": "colour"}]'},
+        {
+            "type": cover.pk,
+            "category": entry.category_id,
+            "order": "1",
+            "attributes": '[{"code": "X", "datatype": "colour"}]',
+        },
     )
     assert bad.status_code == 200 and "datatype" in bad.content.decode()
+    assert not PublicService.objects.filter(type=cover).exists()
+    added_type = admin.post(
+        "/admin/intake/publicservice/add/",
+        {"type": cover.pk, "category": entry.category_id, "order": "2", "is_active": "on"},
+    )
+    assert added_type.status_code == 302, added_type.content.decode()[:2000]
+    assert PublicService.objects.get(type=cover).category_id == entry.category_id
 
     added = admin.post(
         "/admin/intake/open311client/add/",

@@ -61,7 +61,7 @@ def _report(city: City, kind_code: tuple[str, str], point: tuple[float, float], 
         address="福田区某路",
         lon=point[0],
         lat=point[1],
-        source="hotline",
+        source="public",
         contact_name="张三丰",
         contact_phone="13912345678",
         now=timezone.now() - timedelta(days=days),
@@ -439,7 +439,7 @@ def test_extensions_add_the_detailed_state_and_the_timeline(cases: Cases, fmt: s
         assert notes_node is not None and tags(notes_node) == ["note", "note"]
         notes = [{c.tag: c.text or "" for c in n} for n in notes_node]
     assert extended["state"] == "voided" and extended["state_name"] == "已作废"
-    assert extended["source"] == "hotline" and extended["source_name"] == "12345热线"
+    assert extended["source"] == "public" and extended["source_name"] == "公众上报"
     assert [n["type"] for n in notes] == ["report", "void"]
     assert notes[1]["description"] == "作废：已作废"
     assert aware(notes[0]["datetime"]) == cases.voided.reported_at.replace(microsecond=0)

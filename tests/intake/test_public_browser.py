@@ -10,7 +10,8 @@ import pytest
 from case_support import POINT_A, City
 from public_support import media, png
 from yiwang.cases.models import Case, CasePhoto
-from yiwang.intake.models import Submission
+from yiwang.intake.actions import open311 as open311_actions
+from yiwang.intake.models import PublicService, Submission
 
 __all__ = ["media"]  # the autouse fixture
 
@@ -41,6 +42,16 @@ def no_sideways_scroll(page: Any) -> bool:
 def test_a_visitor_reports_from_a_phone_and_follows_the_code(
     browser_page: Any, live_server: Any, city: City
 ) -> None:
+    # The administrator gives the manhole cover a keyword people use; the search matches it.
+    entry = PublicService.objects.get(type__kind="matter", type__code="01001")
+    open311_actions.save_public_service(
+        city.root,
+        kind="matter",
+        type_code="01001",
+        keywords="窨井",
+        order=entry.order,
+        category_id=entry.category_id,
+    )
     context = browser_page.context.browser.new_context(
         locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
     )
@@ -59,6 +70,11 @@ def test_a_visitor_reports_from_a_phone_and_follows_the_code(
         page.locator(".tile", has_text="市政设施").tap()
         page.locator("#category-list button", has_text="供水井盖异常").tap()
         assert "供水井盖异常" in page.inner_text("#type-chosen")
+        # Or by a word: 窨井 is nowhere in the type's name, only in its keywords.
+        page.locator("#type-change").tap()
+        page.fill("#type-search", "窨井")
+        page.locator("#type-results button", has_text="供水井盖异常").tap()
+        assert "市政设施 · 供水井盖异常" in page.inner_text("#type-chosen")
 
         # The place by tapping the map where the problem is.
         page.locator("#public-map").scroll_into_view_if_needed()

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from case_support import POINT_A, City
-from public_support import URL, form, media, photo, png, post, public_type_id, stored_files
+from public_support import URL, form, media, photo, png, post, service_id, stored_files
 from yiwang.cases.actions.photos import Upload
 from yiwang.cases.models import Case, CaseEvent, CasePhoto
 from yiwang.core.models import AuditEntry
@@ -221,7 +221,7 @@ def test_a_storage_failure_after_the_case_was_filed_leaves_nothing(
     blocked.write_bytes(b"")
     settings.MEDIA_ROOT = blocked
     report = public_actions.PublicReport(
-        public_type_id=public_type_id(),
+        service_id=service_id(),
         lon=POINT_A[0],
         lat=POINT_A[1],
         description="路灯不亮",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from yiwang.core.errors import InvalidInput
+from yiwang.core.textinput import is_ascii_digits
 
 COMPONENT_IDENT_LENGTH = 17
 _IDENT_RE = re.compile(r"\d{17}")
@@ -51,7 +52,7 @@ def check_ident_format(ident: str, field: str = "ident") -> str:
     if not ident:
         raise InvalidInput("component_ident_format", "请填写 17 位部件标识码。", field)
     if not _IDENT_RE.fullmatch(ident):
-        if len(ident) == 16 and ident.isdigit():
+        if len(ident) == 16 and is_ascii_digits(ident):
             raise InvalidInput(
                 "component_ident_format",
                 f"部件标识码 {ident} 是 16 位旧编码（GB/T 30428.2），"

@@ -34,7 +34,15 @@ NOT_BLANK_PATTERN = rf"^[^{_CONTROL}]*[^{_CONTROL}{_BLANK}][^{_CONTROL}]*$"
 
 _CONTROL_RE = re.compile(f"[{_CONTROL}]")
 _CONTROL_MULTILINE_RE = re.compile(f"[{_CONTROL_MULTILINE}]")
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# Lone surrogates cannot be encoded; U+FFFE / U+FFFF are non-characters that XML (an XLSX
+# cell, an Open311 XML answer) cannot hold.
+_SURROGATE_RE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def is_ascii_digits(value: str) -> bool:
+    """0–9 only: `str.isdigit` also takes "²", "١" or full-width digits, which `int()` or a
+    code column would then choke on."""
+    return bool(value) and value.isascii() and value.isdigit()
 
 
 def text_problem(value: str, *, multiline: bool = False) -> tuple[str, str] | None:

@@ -58,7 +58,6 @@ from yiwang.intake.models import (
     HotlineSystem,
     PublicPhotoReview,
     PublicService,
-    PublicType,
 )
 from yiwang.intake.schemas.hotline import HotlineOrderIn
 from yiwang.org.models import User
@@ -490,12 +489,13 @@ def _load_open311(
 def _load_public(
     rng: random.Random, clock: _Clock, people: _People, result: IntakeLoaded, advance: Advance
 ) -> None:
+    # The entries of the one public list for these types (the report page's choices).
     types = dict(
-        PublicType.objects.filter(
-            object_type__kind="matter",
-            object_type__code__in=[code for code, _ in PUBLIC_PROBLEMS],
+        PublicService.objects.filter(
+            type__kind="matter",
+            type__code__in=[code for code, _ in PUBLIC_PROBLEMS],
             is_active=True,
-        ).values_list("object_type__code", "pk")
+        ).values_list("type__code", "pk")
     )
     problems = [(code, text) for code, text in PUBLIC_PROBLEMS if code in types]
     planned = []
@@ -508,7 +508,7 @@ def _load_public(
             for k in range(1 + i % 2)
         ]
         report = public.PublicReport(
-            public_type_id=types[code],
+            service_id=types[code],
             lon=lon,
             lat=lat,
             description=text,

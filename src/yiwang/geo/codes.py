@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from yiwang.core.errors import InvalidInput
+from yiwang.core.textinput import is_ascii_digits
 
 _STANDARD = re.compile(r"[0-9A-Z]{15}")
 _LEGACY = re.compile(r"[0-9]{14}")
@@ -29,7 +30,7 @@ def grid_code_prefix(code: str) -> str | None:
     code = code.strip().upper()
     if _STANDARD.fullmatch(code) or _LEGACY.fullmatch(code):
         prefix = code[:12]
-        return prefix if prefix.isdigit() else None
+        return prefix if is_ascii_digits(prefix) else None
     return None
 
 

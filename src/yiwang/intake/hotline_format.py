@@ -84,11 +84,21 @@ def header(key: str, label: str) -> str:
 # ---- reading --------------------------------------------------------------------------------
 
 
-def jsonl_records(data: bytes, errors: ErrorCollector) -> list[tuple[int, dict[str, Any]]]:
-    """Each non-blank line as (line number, object); bad lines go to ``errors``."""
+def too_many_rows(limit: int) -> InvalidInput:
+    return InvalidInput("too_many_rows", f"一批最多 {limit} 条工单，请分批导入。", "file")
+
+
+def jsonl_records(
+    data: bytes, errors: ErrorCollector, max_rows: int | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """Each non-blank line as (line number, object); bad lines go to ``errors``. More than
+    ``max_rows`` non-blank lines are refused before any is parsed."""
     text = jsoninput.decode_utf8(data, "file").removeprefix("\ufeff")
+    lines = text.splitlines()
+    if max_rows is not None and sum(1 for line in lines if line.strip()) > max_rows:
+        raise too_many_rows(max_rows)
     records: list[tuple[int, dict[str, Any]]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -144,36 +154,90 @@ def _cell(key: str, value: Any) -> Any:
     return value
 
 
-def xlsx_records(data: bytes, errors: ErrorCollector) -> list[tuple[int, dict[str, Any]]]:
-    """Each non-blank row of the first sheet as (row number, order fields)."""
+# What openpyxl raises on a ZIP whose parts are not the XML they should be: a parse error
+# (a SyntaxError) of the workbook or a sheet, or a cell value that is not what its type says.
+_BAD_WORKBOOK = (
+    zipfile.BadZipFile,
+    InvalidFileException,
+    KeyError,
+    OSError,
+    ValueError,
+    TypeError,
+    SyntaxError,
+)
+
+
+def _bad_xlsx() -> InvalidInput:
+    return InvalidInput("bad_xlsx", "文件不是有效的 XLSX 工作簿，请用下载的模板填写。", "file")
+
+
+def xlsx_records(
+    data: bytes, errors: ErrorCollector, max_rows: int | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """Each non-blank row of the first sheet as (row number, order fields). Reading stops at
+    the first row over ``max_rows``: a small file can hold millions of short rows."""
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise InvalidInput(
-            "bad_xlsx", "文件不是有效的 XLSX 工作簿，请用下载的模板填写。", "file"
-        ) from None
+    except _BAD_WORKBOOK:
+        raise _bad_xlsx() from None
     try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        titles = next(rows, None)
-        if titles is None:
-            raise InvalidInput("import_empty", "工作表是空的。", "file")
-        keys = [_column_key(t) for t in titles]
-        missing = [label for key, label, required in COLUMNS if required and key not in keys]
-        if missing:
-            raise InvalidInput(
-                "import_missing_column", f"缺少必需的列：{'、'.join(missing)}。", "file"
-            )
-        records: list[tuple[int, dict[str, Any]]] = []
-        for number, row in enumerate(rows, start=2):
-            values = {
-                key: _cell(key, value)
-                for key, value in zip(keys, row, strict=False)
-                if key is not None and value is not None and str(value).strip() != ""
-            }
-            if values:
-                records.append((number, values))
-        return records
+        return _sheet_records(book, max_rows)
+    except _BAD_WORKBOOK:
+        # The rows are parsed as they are read: a part cut short fails only here.
+        raise _bad_xlsx() from None
+    finally:
+        book.close()
+
+
+def _sheet_records(book: Any, max_rows: int | None) -> list[tuple[int, dict[str, Any]]]:
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    titles = next(rows, None)
+    if titles is None:
+        raise InvalidInput("import_empty", "工作表是空的。", "file")
+    keys = [_column_key(t) for t in titles]
+    missing = [label for key, label, required in COLUMNS if required and key not in keys]
+    if missing:
+        raise InvalidInput("import_missing_column", f"缺少必需的列：{'、'.join(missing)}。", "file")
+    records: list[tuple[int, dict[str, Any]]] = []
+    for number, row in enumerate(rows, start=2):
+        values = {
+            key: _cell(key, value)
+            for key, value in zip(keys, row, strict=False)
+            if key is not None and value is not None and str(value).strip() != ""
+        }
+        if values:
+            if max_rows is not None and len(records) >= max_rows:
+                raise too_many_rows(max_rows)
+            records.append((number, values))
+    return records
+
+
+def count_records(data: bytes, fmt: str, *, stop_after: int) -> int:
+    """How many orders a file holds (non-blank lines or rows), counting no further than
+    ``stop_after``; 0 for a file that cannot be read (its import says why)."""
+    if fmt == "jsonl":
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return 0
+        return min(stop_after, sum(1 for line in text.splitlines() if line.strip()))
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except _BAD_WORKBOOK:
+        return 0
+    try:
+        if not book.worksheets:
+            return 0
+        count = 0
+        for row in book.worksheets[0].iter_rows(min_row=2, values_only=True):
+            if any(v is not None and str(v).strip() != "" for v in row):
+                count += 1
+                if count >= stop_after:
+                    break
+        return count
+    except _BAD_WORKBOOK:
+        return 0  # the import itself refuses it as bad_xlsx
     finally:
         book.close()
 

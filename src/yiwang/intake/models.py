@@ -74,11 +74,13 @@ class Submission(models.Model):
 
 
 class PublicService(models.Model):
-    """A problem type the city opens to the public: one entry of Open311 `services`.
+    """A problem type the city opens to the public: the one list every public channel reads.
 
-    Which types citizens may report is the city's choice, edited by administrators; a
-    public reporting form can offer the same list. `attributes` are the extra questions of
-    the service definition (GeoReport v2 `attributes`), checked by
+    The public report page offers it under its tile (`category`), Open311 as one entry of
+    `services`. Which types citizens may report is the city's choice, edited by
+    administrators in one admin page (公众可报类型); an entry is open when it, its tile and
+    its catalogue type are all enabled. `attributes` are the extra questions of the Open311
+    service definition (GeoReport v2 `attributes`), checked by
     `intake.actions.open311.clean_attributes` whenever they are saved.
     """
 
@@ -87,6 +89,10 @@ class PublicService(models.Model):
         verbose_name=_("部件事件类型"),
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    # The tile of the public report page it is offered under (市政设施, 市容环境 …).
+    category = models.ForeignKey(
+        "PublicCategory", verbose_name=_("大类"), on_delete=models.PROTECT, related_name="services"
     )
     # Shown instead of the type's own name when set (a plainer word for citizens).
     name = models.CharField(_("对外名称"), max_length=100, blank=True)
@@ -106,6 +112,11 @@ class PublicService(models.Model):
 
     def __str__(self) -> str:
         return self.name or str(self.type_id)
+
+    @property
+    def display_name(self) -> str:
+        """What the public reads: the public name, else the catalogue's."""
+        return self.name or self.type.name
 
 
 class Open311Client(models.Model):
@@ -313,8 +324,10 @@ class HotlineMessage(models.Model):
         HotlineOrder, verbose_name=_("热线工单"), on_delete=models.PROTECT, related_name="messages"
     )
     event = models.CharField(_("事件"), max_length=12, choices=Event.choices)
-    # The timeline row it reports (none for a 退单 of an order that never became a case).
-    case_event_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    # The timeline row it reports (none for a 退单 of an order that never became a case):
+    # the order's own case's, or — once the case was merged — the case carrying the result,
+    # whose row may then be reported to several orders (one message per order).
+    case_event_id = models.BigIntegerField(null=True, blank=True)
     body = models.JSONField(_("内容"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
@@ -330,6 +343,11 @@ class HotlineMessage(models.Model):
         verbose_name = _("热线回传消息")
         verbose_name_plural = _("热线回传消息")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case_event_id", "order"], name="hotline_message_event_per_order"
+            )
+        ]
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
@@ -365,9 +383,9 @@ class HotlineDelivery(models.Model):
 
 
 # ---- public reporting (公众上报) ----------------------------------------------------------
-# What the public may report (editable reference data, seeded from the catalogue's matter
-# majors) and the operator's review of every photo the public sent before it may appear on
-# a public page.
+# The tiles of the report page (editable reference data, seeded with the catalogue's matter
+# majors; the types under them are `PublicService` rows) and the operator's review of every
+# photo the public sent before it may appear on a public page.
 
 
 class PublicCategory(models.Model):
@@ -397,36 +415,6 @@ class PublicCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class PublicType(models.Model):
-    """A catalogue type the public may report, under one tile, with a plain name."""
-
-    category = models.ForeignKey(
-        PublicCategory, verbose_name=_("大类"), on_delete=models.PROTECT, related_name="types"
-    )
-    object_type = models.OneToOneField(
-        "catalog.ObjectType",
-        verbose_name=_("部件事件类型"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    # Blank: the catalogue's name ("供水井盖异常"); a plainer one may read better to the public.
-    name = models.CharField(_("公众看到的名称"), max_length=40, blank=True)
-    position = models.PositiveSmallIntegerField(_("排序"), default=0)
-    is_active = models.BooleanField(_("启用"), default=True)
-
-    class Meta:
-        verbose_name = _("公众可上报类型")
-        verbose_name_plural = _("公众可上报类型")
-        ordering = ["category", "position", "id"]
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return self.name or self.object_type.name
 
 
 class PublicPhotoReview(models.Model):
@@ -722,3 +710,77 @@ class AlarmTrack(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.sender}:{self.event_type_id}"
+
+
+# ---- 12345 hotline: large batch uploads imported in the background ---------------------------
+# An operator's upload of more than HOTLINE_BATCH_IMMEDIATE_ROWS orders is imported by the
+# worker (`intake.actions.hotline_jobs`); the page polls this row for its progress and shows
+# its result or row-by-row error report when it is done.
+
+
+class HotlineImportJob(models.Model):
+    """One uploaded batch of work orders waiting for, or imported by, the worker."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已导入")
+        REJECTED = "rejected", _("未导入：有错误")
+        FAILED = "failed", _("失败")
+
+    class Phase(models.TextChoices):
+        VALIDATE = "validate", _("检查工单")
+        ADDRESSES = "addresses", _("解析地址")
+        WRITE = "write", _("建档写入")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    system = models.ForeignKey(
+        HotlineSystem, verbose_name=_("热线系统"), on_delete=models.PROTECT, related_name="+"
+    )
+    filename = models.CharField(_("文件名"), max_length=200)
+    format = models.CharField(_("格式"), max_length=8)
+    # The uploaded file until the worker has read it (then emptied): kept in the database so
+    # that the job and its file are written in one transaction.
+    data = models.BinaryField(_("文件内容"), default=b"", blank=True)
+    rows_total = models.PositiveIntegerField(_("工单数"), default=0)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    phase = models.CharField(_("阶段"), max_length=12, choices=Phase.choices, blank=True)
+    phase_done = models.PositiveIntegerField(default=0)
+    phase_total = models.PositiveIntegerField(default=0)
+    # Done: the batch result (counts and every order's outcome); rejected: the error report.
+    result = models.JSONField(_("导入结果"), null=True, blank=True)
+    errors = models.JSONField(_("错误清单"), default=list, blank=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    task_id = models.CharField(_("任务标识"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("上传时间"))
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("热线工单后台导入")
+        verbose_name_plural = _("热线工单后台导入")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="hotline_import_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} #{self.pk} {self.state}"
+
+    # Share of the bar each phase fills: resolving addresses is most of the work before the
+    # one writing transaction, whose end is the job's end.
+    PHASE_SPAN = {"validate": (0, 10), "addresses": (10, 70), "write": (70, 99)}
+
+    @property
+    def percent(self) -> int:
+        if self.state in (self.State.DONE, self.State.REJECTED, self.State.FAILED):
+            return 100
+        low, high = self.PHASE_SPAN.get(self.phase, (0, 0))
+        if not self.phase_total:
+            return low
+        return low + (high - low) * min(self.phase_done, self.phase_total) // self.phase_total

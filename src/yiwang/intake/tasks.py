@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from yiwang.intake.actions import hotline_jobs
 from yiwang.intake.actions import hotline_outbound as hotline_outbound_actions
 
 
@@ -13,3 +14,9 @@ def hotline_outbound() -> dict[str, int]:
     queued = hotline_outbound_actions.collect_outcomes()
     attempted = hotline_outbound_actions.deliver_due()
     return {"queued": queued, "attempted": attempted}
+
+
+@task()
+def run_hotline_import(job_id: int) -> str:
+    """Import a large batch uploaded on the operators' page (`hotline_jobs.run_import`)."""
+    return hotline_jobs.run_import(job_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.intake.views import desk, hotline
+from yiwang.intake.views import desk, hotline, open311_queue
 
 app_name = "intake"
 
@@ -11,8 +11,12 @@ urlpatterns = [
     path("hotline/orders/<int:pk>/place/", hotline.place, name="hotline_place"),
     path("hotline/orders/<int:pk>/return/", hotline.return_order, name="hotline_return"),
     path("hotline/import/", hotline.import_page, name="hotline_import"),
+    path("hotline/import/<int:pk>/", hotline.import_job, name="hotline_import_job"),
     path("hotline/template.xlsx", hotline.template, name="hotline_template"),
     path("hotline/deliveries/", hotline.deliveries, name="hotline_deliveries"),
     path("hotline/deliveries/<int:pk>/replay/", hotline.replay, name="hotline_replay"),
     path("hotline/daily/", hotline.daily, name="hotline_daily"),
+    path("open311/", open311_queue.queue, name="open311_queue"),
+    path("open311/<str:token>/", open311_queue.request_page, name="open311_request"),
+    path("open311/<str:token>/place/", open311_queue.place, name="open311_place"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from yiwang.core.errors import InvalidInput
+from yiwang.core.textinput import is_ascii_digits
 
 # Division code length by level: 6 for province/city/county (GB/T 2260),
 # 9 for street/town, 12 for community/village (statistical division codes).
@@ -48,7 +49,7 @@ def validate_credit_code(code: str, field: str = "credit_code") -> str:
             "（不使用 I、O、Z、S、V）。",
             field,
         )
-    if not code[2:8].isdigit():
+    if not is_ascii_digits(code[2:8]):
         raise InvalidInput(
             "credit_code_division", "统一社会信用代码第 3–8 位应为行政区划码。", field
         )

@@ -66,7 +66,7 @@ MENU: tuple[MenuEntry, ...] = (
         "phone", _("城管通"), "inspector_app:report", frozenset({Role.INSPECTOR}), superusers=False
     ),
     # The intake desks (热线工单, 公众照片审核, 摄像机, 告警审核, Open311) behind one entry:
-    # its page has a card per channel for the roles below (intake.desk_queries.DESK_ROLES).
+    # its page has a card per channel for the roles below (intake.queries.desk.DESK_ROLES).
     MenuEntry(
         "intake",
         _("多渠道受理"),

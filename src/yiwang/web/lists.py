@@ -21,7 +21,9 @@ EXPORT_LIMIT = 50_000
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
-def paginate(request: HttpRequest, qs: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
+def paginate(
+    request: HttpRequest, qs: QuerySet[Any] | Sequence[Any], per_page: int = PAGE_SIZE
+) -> Page:
     """The requested page; a bad or out-of-range number gives the nearest valid page."""
     return Paginator(qs, per_page).get_page(request.GET.get("page"))
 

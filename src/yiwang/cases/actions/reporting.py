@@ -27,7 +27,7 @@ from yiwang.catalog.models import Component, ObjectType
 from yiwang.core import generations
 from yiwang.core.errors import ActionError, InvalidInput, PermissionDenied
 from yiwang.core.scope import path_in_scope
-from yiwang.core.textinput import model_max_length, text_problem
+from yiwang.core.textinput import is_ascii_digits, model_max_length, text_problem
 from yiwang.geo import crs as geo_crs
 from yiwang.geo.locate import Located, locate_many
 from yiwang.geo.models import UnitGrid
@@ -93,7 +93,7 @@ def _validate(
         raise InvalidInput("required", "请填写标题。", "title")
     _check_texts(report)
     phone = report.contact_phone.strip()
-    if phone and not phone.replace("-", "").isdigit():
+    if phone and not is_ascii_digits(phone.replace("-", "")):
         raise InvalidInput("bad_phone", "联系电话只能包含数字和“-”。", "contact_phone")
     if not all(math.isfinite(v) for v in (report.lon, report.lat)):
         raise InvalidInput("bad_coordinates", "坐标不合法。", "lon")

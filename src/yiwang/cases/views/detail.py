@@ -36,6 +36,7 @@ from yiwang.cases.models import (
 from yiwang.cases.views.worklists import countdown_text
 from yiwang.cases.workflow import MERGE_SOURCES, TRANSITIONS, Input, Transition
 from yiwang.core.errors import ActionError, Conflict, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.textinput import is_ascii_digits
 from yiwang.core.workcalendar import Light, WorkCalendar
 from yiwang.org.models import Department, User
 from yiwang.org.permissions import acting_user, has_role
@@ -521,7 +522,7 @@ def transition(request: HttpRequest, number: str, name: str) -> HttpResponse:
         raise Http404(gettext("未知的操作。"))
     values = {spec.name: request.POST.get(spec.name, "") for spec in t.inputs}
     raw_version = request.POST.get("version", "")
-    version = int(raw_version) if raw_version.isdigit() else None
+    version = int(raw_version) if is_ascii_digits(raw_version) else None
     photos = [
         # One byte past the limit is enough for the action to refuse a file.
         photo_actions.Upload(

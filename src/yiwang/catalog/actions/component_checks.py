@@ -24,6 +24,7 @@ from yiwang.catalog.models import Component, Kind, ObjectType
 from yiwang.core.errors import ActionError, InvalidInput
 from yiwang.core.importing import ErrorCollector
 from yiwang.core.scope import path_in_scope
+from yiwang.core.textinput import is_ascii_digits
 from yiwang.geo.crs import to_wgs84
 from yiwang.geo.locate import Located, locate_many
 from yiwang.org.models import Division, User
@@ -92,7 +93,7 @@ def _parse_date(value: Any, attr: str) -> date | None:
     text = text.split("T")[0].split(" ")[0]
     match = _DATE_RE.fullmatch(text)
     parts = match.groups() if match else None
-    if parts is None and len(text) == 8 and text.isdigit():
+    if parts is None and len(text) == 8 and is_ascii_digits(text):
         parts = (text[:4], text[4:6], text[6:])
     try:
         if parts is None:

@@ -26,7 +26,7 @@ from yiwang.core.scope import path_in_scope
 from yiwang.core.textinput import text_problem
 from yiwang.intake.actions.alarms import case_report, distance_m
 from yiwang.intake.actions.channels import channel_actor
-from yiwang.intake.actions.submissions import record_submissions
+from yiwang.intake.actions.submissions import NewSubmission, record_submissions
 from yiwang.intake.models import Alarm, AlarmStatus, AlarmTrack, Channel
 from yiwang.org.models import User
 from yiwang.org.permissions import require_role
@@ -158,7 +158,10 @@ def _accept(actor: User, alarm_id: int, note: str, now: datetime, stored: list[s
         a.decided_at = now
     Alarm.objects.bulk_update(group, ["status", "case", "decided_by", "decided_at"])
     record_submissions(
-        alarm.channel, [(a.sender, a.event_id, case) for a in group], created_by=machine, now=now
+        alarm.channel,
+        [NewSubmission(a.sender, a.event_id, case) for a in group],
+        created_by=machine,
+        now=now,
     )
     _release(track, alarm, len(group))
     track.save(

@@ -48,7 +48,7 @@ from yiwang.core import audit
 from yiwang.core.errors import ActionError, InvalidInput
 from yiwang.intake.actions.alarm_checks import AlarmIn, Valid, validate
 from yiwang.intake.actions.channels import channel_actor
-from yiwang.intake.actions.submissions import record_submissions
+from yiwang.intake.actions.submissions import NewSubmission, record_submissions
 from yiwang.intake.models import (
     Alarm,
     AlarmSource,
@@ -505,7 +505,7 @@ def _write(
 
     for channel, actor in actors.items():
         in_cases = [
-            (d.valid.sender, d.alarm.event_id, d.alarm.case)
+            NewSubmission(d.valid.sender, d.alarm.event_id, d.alarm.case)
             for d in decisions
             if d.valid.channel == channel and d.alarm.case is not None
         ]

@@ -6,7 +6,8 @@ it is a case, leaves a note on the case's timeline). An order with coordinates b
 case at once, filed as the hotline's system account with source 12345热线 and a
 Submission; one without waits as 待定位 until an operator places it on the map. Its free
 text address is resolved to a division (`intake.addresses`); an address outside this node
-is refused. The reverse direction (立案 / 退单 / 办结 back to the hotline) is
+is refused. Receiving is done for one order or a batch's thousands alike by
+`hotline_bulk`; the reverse direction (立案 / 退单 / 办结 back to the hotline) is
 `hotline_outbound`.
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,16 +22,17 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from yiwang.cases.actions import Report, report_cases
-from yiwang.cases.actions.notes import add_note
-from yiwang.cases.models import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH, Case, Source
+from yiwang.cases.actions import report_cases
+from yiwang.cases.models import NOTE_MAX_LENGTH, Case
 from yiwang.catalog.models import ObjectType
 from yiwang.core import audit
 from yiwang.core.errors import ActionError, Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.scope import path_in_scope
 from yiwang.core.textinput import text_problem
-from yiwang.intake import addresses, signing
+from yiwang.intake import signing
+from yiwang.intake.actions import hotline_bulk
 from yiwang.intake.actions.channels import channel_actor, node_division
+from yiwang.intake.actions.hotline_bulk import OrderResult
 from yiwang.intake.actions.submissions import record_submission
 from yiwang.intake.models import (
     Channel,
@@ -41,32 +42,13 @@ from yiwang.intake.models import (
     HotlineSystem,
     Submission,
 )
-from yiwang.intake.schemas.hotline import HotlineOrderIn, content_hash
-from yiwang.org.models import Division, User
+from yiwang.intake.schemas.hotline import HotlineOrderIn
+from yiwang.org.models import User
 from yiwang.org.permissions import require_admin, require_role
 from yiwang.org.roles import Role
 
 # Who works the 待定位 queue: place an order on the map, or return it (退单).
 QUEUE_ROLES = (Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN)
-# A category row with this code catches every category the table does not name.
-FALLBACK_CATEGORY = "*"
-# What a change of these fields is called on the case's timeline.
-FIELD_LABELS = {
-    "received_at": "受理时间",
-    "category": "诉求分类",
-    "category_name": "诉求分类名称",
-    "title": "标题",
-    "content": "诉求内容",
-    "address": "地址",
-    "lon": "经度",
-    "lat": "纬度",
-    "crs": "坐标系",
-    "caller_name": "来电人",
-    "caller_phone": "来电号码",
-    "urgency": "紧急程度",
-    "deadline": "办结时限",
-    "attachments": "附件",
-}
 
 
 class SignatureRefused(ActionError):
@@ -227,188 +209,34 @@ def authenticate(
 # ---- receiving an order ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OrderResult:
-    order: HotlineOrder
-    outcome: str  # created | updated | unchanged
-    tracking_code: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "order_id": self.order.order_id,
-            "outcome": self.outcome,
-            "status": self.order.status,
-            "case_number": self.order.case.number if self.order.case_id else None,  # type: ignore[union-attr]
-            "tracking_code": self.tracking_code,
-        }
-
-
 def receive_order(
     system: HotlineSystem, order: HotlineOrderIn, *, now: datetime | None = None
 ) -> OrderResult:
     """Take one order from the hotline (the webhook): all of it or nothing."""
     now = now or timezone.now()
     node = node_division()
+    row = hotline_bulk.Incoming.of(1, order)
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                return apply_order(system, order, node=node, now=now)
+                applied = hotline_bulk.apply_orders(system, [row], node=node, now=now)
+                if applied.refusals:
+                    # Raised inside the transaction: a trial filing leaves nothing behind.
+                    raise applied.refusals[0].error
+                return applied.results[0]
         except IntegrityError:
             # The same order arriving twice at once: the second finds the first on retry.
             continue
     raise Conflict("concurrent_order", "同一工单正在被同时处理，请稍后重试。", "order_id")
 
 
-def _matter_type(code: str) -> ObjectType:
-    rows = {
-        r.code: r
-        for r in HotlineCategory.objects.filter(
-            code__in=[code, FALLBACK_CATEGORY], is_active=True
-        ).select_related("type")
-    }
-    row = rows.get(code) or rows.get(FALLBACK_CATEGORY)
-    if row is None or not row.type.is_active:
-        raise InvalidInput(
-            "unknown_category",
-            f"热线分类“{code}”没有对应的事项类型，请管理员在“热线分类对照”中添加。",
-            "category",
-        )
-    return row.type
-
-
-def _resolve(address: str, node: Division) -> addresses.Resolved:
-    resolved = addresses.resolve(address, node)
-    if resolved.outside:
-        where = resolved.division.name if resolved.division else resolved.names.text()
-        raise InvalidInput(
-            "outside_node",
-            f"地址“{address}”解析为{where}，不在本平台辖区（{node.name}）内，请退回热线重新派单。",
-            "address",
-        )
-    return resolved
-
-
-def apply_order(
-    system: HotlineSystem, order: HotlineOrderIn, *, node: Division, now: datetime
-) -> OrderResult:
-    """Create, update or recognise one order. Call inside a transaction (a batch holds one
-    for all its orders)."""
-    data = order.canonical()
-    digest = content_hash(data)
-    existing = (
-        HotlineOrder.objects.select_for_update(of=("self",))
-        .select_related("case")
-        .filter(system=system, order_id=order.order_id)
-        .first()
-    )
-    if existing is not None and existing.content_hash == digest:
-        return OrderResult(existing, "unchanged")
-    matter = _matter_type(order.category)
-    resolved = _resolve(order.address, node)
-    path = resolved.division.path if resolved.division else node.path
-
-    if existing is None:
-        row = HotlineOrder.objects.create(
-            system=system,
-            order_id=order.order_id,
-            content_hash=digest,
-            status=HotlineOrder.Status.AWAITING_LOCATION,
-            payload=data,
-            category_code=order.category,
-            title=order.title.strip(),
-            address=order.address.strip(),
-            resolved_division=resolved.division,
-            division_path=path,
-            received_at=order.received_at,
-            created_at=now,
-            updated_at=now,
-        )
-        tracking = None
-        if order.lon is not None and order.lat is not None:
-            tracking = _file_case(row, matter, order.lon, order.lat, order.crs, now)
-        return OrderResult(row, "created", tracking)
-
-    changed = sorted(k for k in data if data.get(k) != existing.payload.get(k))
-    existing.payload = data
-    existing.content_hash = digest
-    existing.revision += 1
-    existing.category_code = order.category
-    existing.title = order.title.strip()
-    existing.address = order.address.strip()
-    existing.resolved_division = resolved.division
-    existing.received_at = order.received_at
-    existing.updated_at = now
-    if existing.case_id is None:
-        # Not a case yet: the order is only ours to hold, so it simply takes the new text.
-        existing.division_path = path
-    existing.save()
-    tracking = None
-    if existing.case is not None:
-        _note_change(existing, changed, now)
-    elif (
-        existing.status == HotlineOrder.Status.AWAITING_LOCATION
-        and order.lon is not None
-        and order.lat is not None
-    ):
-        tracking = _file_case(existing, matter, order.lon, order.lat, order.crs, now)
-    return OrderResult(existing, "updated", tracking)
-
-
-def _note_change(row: HotlineOrder, changed: list[str], now: datetime) -> None:
-    """A revised order of a filed case: the case keeps its facts; its timeline says what the
-    hotline changed (no case action edits a filed case's text)."""
-    assert row.case is not None
-    labels = "、".join(FIELD_LABELS.get(k, k) for k in changed) or "无字段变化"
-    lines = [f"12345 热线修订了工单 {row.order_id}（第 {row.revision} 版）：{labels}。"]
-    for key in ("title", "content", "address", "urgency", "deadline"):
-        if key in changed and row.payload.get(key):
-            lines.append(f"{FIELD_LABELS[key]}：{row.payload[key]}")
-    note = "\n".join(lines)[:NOTE_MAX_LENGTH]
-    add_note(
-        channel_actor(Channel.HOTLINE),
-        row.case.number,
-        note,
-        {
-            "hotline_order": row.order_id,
-            "system": row.system.code,
-            "revision": row.revision,
-            "changed": changed,
-            "content_hash": row.content_hash,
-        },
-        now=now,
-    )
-
-
-def _description(payload: dict[str, Any]) -> str:
-    text = str(payload.get("content") or "").strip()
-    extra: list[str] = []
-    if payload.get("deadline"):
-        extra.append(f"热线办结时限：{payload['deadline']}")
-    for item in payload.get("attachments") or []:
-        extra.append(f"附件：{item.get('name') or ''} {item['url']}".replace("  ", " "))
-    tail = ("\n\n" + "\n".join(extra)) if extra else ""
-    return text[: DESCRIPTION_MAX_LENGTH - len(tail)] + tail if tail else text
-
-
 def _file_case(
     row: HotlineOrder, matter: ObjectType, lon: float, lat: float, crs: str, now: datetime
 ) -> str:
-    """Turn the order into a case at (lon, lat); returns the submission's tracking code."""
-    payload = row.payload
+    """Turn a waiting order into a case at (lon, lat); returns the submission's tracking code."""
     actor = channel_actor(Channel.HOTLINE)
-    report = Report(
-        kind=matter.kind,
-        type_code=matter.code,
-        title=row.title,
-        lon=lon,
-        lat=lat,
-        crs=crs,
-        source=Source.HOTLINE,
-        urgency=payload.get("urgency") or "normal",
-        description=_description(payload),
-        address=row.address,
-        contact_name=payload.get("caller_name") or "",
-        contact_phone=payload.get("caller_phone") or "",
+    report = hotline_bulk.case_report(
+        matter, title=row.title, address=row.address, payload=row.payload, lon=lon, lat=lat, crs=crs
     )
     case: Case = report_cases(actor, [report], now=now)[0]
     submission: Submission = record_submission(
@@ -416,7 +244,7 @@ def _file_case(
         case=case,
         sender=row.system.code,
         external_id=row.order_id,
-        contact_phone=payload.get("caller_phone") or "",
+        contact_phone=row.payload.get("caller_phone") or "",
         created_by=actor,
         now=now,
     )
@@ -465,7 +293,7 @@ def place_order(
     now = now or timezone.now()
     with transaction.atomic():
         row = _queued_order(actor, pk)
-        matter = _matter_type(row.category_code)
+        matter = hotline_bulk.matter_type(row.category_code, hotline_bulk.category_table())
         _file_case(row, matter, lon, lat, crs, now)
         assert row.case is not None
         # The point must also lie where this operator works (the channel files node-wide).

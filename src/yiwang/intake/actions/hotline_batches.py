@@ -1,38 +1,58 @@
 """Batch import of 12345 work orders (JSON Lines or the XLSX template): all or nothing.
 
-Every line or row is validated and applied inside one transaction, each in its own
-savepoint so that one refusal does not hide the next; if any was refused the whole batch
-is rolled back and the report lists every refusal with its line (JSONL) or spreadsheet row
-(XLSX) number and order id — the same report as the grid and component imports
-(`core.importing`). Applying a batch twice changes nothing the second time: each order is
-recognised by its id and content hash (`hotline.apply_order`).
+Every line or row is validated first; then the addresses of the new and changed orders are
+resolved (each distinct one once, outside any transaction: it is the slow part, and a
+background import reports its progress meanwhile); then, in one transaction, the orders
+are applied together (`hotline_bulk.apply_orders`: one `report_cases` call files every new
+case). If any row is refused the whole batch is rolled back and the report lists every
+refusal with its line (JSONL) or spreadsheet row (XLSX) number and order id — the same
+report as the grid and component imports (`core.importing`). Applying a batch twice
+changes nothing the second time: each order is recognised by its id and content hash.
+
+Large uploads from the operators' page run in the worker (`hotline_jobs`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
 from yiwang.apiedge import validation_error_body
 from yiwang.core import audit
-from yiwang.core.errors import ActionError, InvalidInput
+from yiwang.core.errors import Conflict, InvalidInput
 from yiwang.core.importing import ErrorCollector
-from yiwang.intake import hotline_format
+from yiwang.intake import addresses, hotline_format
 from yiwang.intake.actions.channels import node_division
-from yiwang.intake.actions.hotline import QUEUE_ROLES, OrderResult, apply_order
+from yiwang.intake.actions.hotline import QUEUE_ROLES
+from yiwang.intake.actions.hotline_bulk import (
+    MAX_FILING_REFUSALS,
+    Incoming,
+    OrderResult,
+    addresses_to_resolve,
+    apply_orders,
+)
 from yiwang.intake.models import HotlineSystem
 from yiwang.intake.schemas.hotline import HotlineOrderIn
-from yiwang.org.models import User
+from yiwang.org.models import Division, User
 from yiwang.org.permissions import require_role
 
 FORMATS = ("jsonl", "xlsx")
+
+# What a long import is doing, for a progress bar: (phase, done, total). Phases:
+# "validate" (rows), "addresses" (distinct addresses resolved), "write" (one transaction).
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(_phase: str, _done: int, _total: int) -> None:
+    pass
 
 
 @dataclass
@@ -58,9 +78,10 @@ def _records(data: bytes, fmt: str, errors: ErrorCollector) -> list[tuple[int, d
         raise InvalidInput("bad_format", "格式应为 jsonl 或 xlsx。", "format")
     if not data:
         raise InvalidInput("empty_import", "文件是空的。", "file")
+    limit = settings.HOTLINE_BATCH_MAX_ROWS
     if fmt == "xlsx":
-        return hotline_format.xlsx_records(data, errors)
-    return hotline_format.jsonl_records(data, errors)
+        return hotline_format.xlsx_records(data, errors, limit)
+    return hotline_format.jsonl_records(data, errors, limit)
 
 
 def _where(fmt: str, index: int) -> str:
@@ -75,17 +96,20 @@ def import_batch(
     fmt: str,
     uploaded_by: User | None = None,
     now: datetime | None = None,
+    on_progress: Progress = _quiet,
+    on_success: Callable[[BatchResult], None] | None = None,
 ) -> BatchResult:
-    """Import a file of orders from ``system``; raises ImportRejected with every bad row."""
+    """Import a file of orders from ``system``; raises ImportRejected with every bad row.
+
+    ``on_progress`` hears what is being done; ``on_success`` is called with the result
+    inside the import's transaction (a background job records its outcome there)."""
     if uploaded_by is not None:
         require_role(uploaded_by, QUEUE_ROLES, "导入热线工单")
     now = now or timezone.now()
     errors = ErrorCollector()
     records = _records(data, fmt, errors)
-    limit = settings.HOTLINE_BATCH_MAX_ROWS
-    if len(records) > limit:
-        raise InvalidInput("too_many_rows", f"一批最多 {limit} 条工单，请分批导入。", "file")
-    orders: list[tuple[int, HotlineOrderIn]] = []
+    on_progress("validate", 0, len(records))
+    rows: list[Incoming] = []
     first_line: dict[str, int] = {}
     for index, record in records:
         ref = str(record.get("order_id") or "")
@@ -103,36 +127,87 @@ def import_batch(
             errors.add(index, ref, "duplicate_order", message, "order_id")
             continue
         first_line[order.order_id] = index
-        orders.append((index, order))
+        rows.append(Incoming.of(index, order))
     if not records and not errors.errors:
         raise InvalidInput("empty_import", "文件中没有工单。", "file")
     errors.raise_if_any("工单")
+    on_progress("validate", len(records), len(records))
 
     node = node_division()
-    result = BatchResult()
+    # The slow part, before the transaction: on SQLite a writing transaction holds the
+    # whole database, so it should last only as long as the writes.
+    wanted = addresses_to_resolve(system, rows)
+    on_progress("addresses", 0, len(wanted))
+    resolved = addresses.resolve_many(
+        wanted, node, on_progress=lambda n: on_progress("addresses", n, len(wanted))
+    )
+    on_progress("write", 0, len(rows))
+    for attempt in range(2):
+        try:
+            return _apply(
+                system,
+                rows,
+                fmt,
+                errors,
+                node=node,
+                now=now,
+                resolved=resolved,
+                uploaded_by=uploaded_by,
+                on_success=on_success,
+            )
+        except IntegrityError:
+            # Another import or the webhook wrote one of these orders meanwhile: on the
+            # second try it is known and recognised.
+            if attempt:
+                break
+    raise Conflict("concurrent_order", "这批工单正在被同时导入，请稍后重试。", "file")
+
+
+def _apply(
+    system: HotlineSystem,
+    rows: list[Incoming],
+    fmt: str,
+    errors: ErrorCollector,
+    *,
+    node: Division,
+    now: datetime,
+    resolved: dict[str, addresses.Resolved],
+    uploaded_by: User | None,
+    on_success: Callable[[BatchResult], None] | None,
+) -> BatchResult:
     with transaction.atomic():
-        for index, order in orders:
-            try:
-                with transaction.atomic():
-                    result.results.append(apply_order(system, order, node=node, now=now))
-            except ActionError as exc:
-                field_name = exc.field.rsplit(".", 1)[-1] if exc.field else None
-                errors.add(
-                    index,
-                    order.order_id,
-                    exc.code,
-                    f"{_where(fmt, index)}：{exc.message}",
-                    field_name,
-                )
+        applied = apply_orders(
+            system, rows, node=node, now=now, resolved=resolved, actor=uploaded_by
+        )
+        for refusal in applied.refusals:
+            errors.add(
+                refusal.index,
+                refusal.order_id,
+                refusal.error.code,
+                f"{_where(fmt, refusal.index)}：{refusal.error.message}",
+                refusal.field,
+            )
+        if applied.truncated:
+            errors.add(
+                0,
+                "",
+                "too_many_errors",
+                f"建档时已发现 {MAX_FILING_REFUSALS} 条被拒的工单，其余工单未逐条检查；"
+                "请修正后重新导入。",
+                None,
+            )
         # Raised inside the transaction: nothing of the batch stays.
         errors.raise_if_any("工单")
+        result = BatchResult(applied.results)
         if uploaded_by is not None:
             audit.record(
                 uploaded_by,
                 "intake.hotline_batch.import",
                 ("intake.hotlinesystem", str(system.pk)),
-                f"导入热线工单 {len(orders)} 条（{system.code}）",
+                f"导入热线工单 {len(rows)} 条（{system.code}）",
                 format=fmt,
                 **{k: v for k, v in result.as_dict().items() if k != "orders"},
             )
+        if on_success is not None:
+            on_success(result)
     return result

@@ -5,6 +5,8 @@
 that is its 退单, with the reason given) and 结案 (close / self_close: 办结, with the result)
 becomes one outbox row, written in the same transaction that marks the order as told.
 A 退单 of an order still waiting for its location is queued by `hotline.return_order`.
+When the order's case was merged into another (a duplicate), the hotline hears the
+outcomes of the case carrying the result from the merge on (`intake.following`).
 
 `deliver_due` sends what is due, one POST each, signed like the inbound requests
 (`intake.signing`), and records every attempt; a failure is retried after
@@ -25,13 +27,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from yiwang.cases.models import FINAL_STATES, CaseEvent, State
+from yiwang.cases import queries as case_queries
+from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, State
 from yiwang.core import audit
 from yiwang.core.errors import Conflict, NotFound
 from yiwang.core.scope import path_in_scope
-from yiwang.intake import signing
+from yiwang.intake import following, signing
 from yiwang.intake.actions.hotline import queue_message
 from yiwang.intake.models import HotlineDelivery, HotlineMessage, HotlineOrder
 from yiwang.org.models import User
@@ -51,67 +55,134 @@ OUTCOME_EVENTS = {
 VOID_REQUESTS = ("request_void", "verify_reject")
 # Outcome moves queued per run of the job (the rest wait for the next run).
 EVENTS_PER_ROUND = 1000
+# Where a case carrying a result stops: an order is told all it will be.
+DONE_STATES = FINAL_STATES - {State.MERGED}
 
 
 def collect_outcomes(*, now: datetime | None = None, limit: int = EVENTS_PER_ROUND) -> int:
-    """Queue a message for every outcome move of a hotline case not yet queued."""
+    """Queue a message for every outcome move of a hotline case not yet queued.
+
+    An order whose case was merged into another (a duplicate) hears the outcomes of the case
+    carrying the result instead (`cases.queries.final_case`), from the merge on; the order
+    is done when that case is closed or voided.
+    """
     now = now or timezone.now()
     watched = HotlineOrder.objects.filter(outcome_done=False, case__isnull=False)
-    reported = HotlineMessage.objects.exclude(case_event_id=None).values("case_event_id")
-    new_events = list(
+    told = HotlineMessage.objects.filter(
+        case_event_id=OuterRef("pk"), order__case_id=OuterRef("case_id")
+    )
+    direct = list(
         CaseEvent.objects.filter(
             transition__in=list(OUTCOME_EVENTS), case_id__in=watched.values("case_id")
         )
-        .exclude(pk__in=reported)
+        .exclude(Exists(told))
         .order_by("id")[:limit]
     )
-    if not new_events:
+    # order id → its new outcome moves, each with the case its case was merged into (None:
+    # a move of the order's own case).
+    work: dict[int, list[tuple[CaseEvent, Case | None]]] = {}
+    if direct:
+        order_of = dict(
+            watched.filter(case_id__in={e.case_id for e in direct}).values_list("case_id", "pk")
+        )
+        for event in direct:
+            work.setdefault(order_of[event.case_id], []).append((event, None))
+    for order_id, (target, events) in _merged_outcomes(watched, limit - len(direct)).items():
+        work.setdefault(order_id, []).extend((event, target) for event in events)
+    if not work:
         return 0
-    by_case: dict[int, list[CaseEvent]] = {}
-    for event in new_events:
-        by_case.setdefault(event.case_id, []).append(event)
     # The void requests whose reasons an approved void reports.
     requests: dict[int, list[CaseEvent]] = {}
-    for event in CaseEvent.objects.filter(
-        case_id__in=list(by_case), transition__in=VOID_REQUESTS
-    ).order_by("id"):
+    cases = {event.case_id for moves in work.values() for event, _ in moves}
+    for event in CaseEvent.objects.filter(case_id__in=cases, transition__in=VOID_REQUESTS).order_by(
+        "id"
+    ):
         requests.setdefault(event.case_id, []).append(event)
     queued = 0
-    for case_id, events in by_case.items():
+    for order_id, moves in work.items():
         with transaction.atomic():
             row = (
                 watched.select_for_update(of=("self",))
                 .select_related("case")
-                .filter(case_id=case_id)
+                .filter(pk=order_id)
                 .first()
             )
             if row is None:
                 continue  # another worker got there first
-            for event in events:
-                if HotlineMessage.objects.filter(case_event_id=event.pk).exists():
+            for event, final in moves:
+                if HotlineMessage.objects.filter(order=row, case_event_id=event.pk).exists():
                     continue
+                answering = final or row.case
                 queue_message(
                     row,
                     OUTCOME_EVENTS[event.transition],
-                    _outcome_body(row, event, requests.get(case_id, [])),
+                    _outcome_body(answering, event, requests.get(event.case_id, []), final),
                     now=now,
                     case_event_id=event.pk,
                 )
                 queued += 1
             assert row.case is not None
-            if row.case.state in FINAL_STATES:
-                # The case can move no more: the order is told all it will be.
+            if case_queries.final_case(row.case).state in DONE_STATES:
+                # The case carrying the result can move no more: the order is told all it
+                # will be. (A merged case alone is not done: the merge may be undone.)
                 row.outcome_done = True
                 row.save(update_fields=["outcome_done"])
     return queued
 
 
-def _outcome_body(row: HotlineOrder, event: CaseEvent, history: list[CaseEvent]) -> dict[str, Any]:
+def _merged_outcomes(
+    watched: QuerySet[HotlineOrder], limit: int
+) -> dict[int, tuple[Case, list[CaseEvent]]]:
+    """Watched orders whose case was merged: order id → (the case carrying the result, its
+    outcome moves made after the merge and not yet queued for the order)."""
+    merged = list(
+        watched.filter(case__state=State.MERGED)
+        .order_by("id")
+        .values_list("pk", "case_id", "case__merged_into_id")
+    )
+    if not merged or limit <= 0:
+        return {}
+    finals = following.finals({case_id: target for _, case_id, target in merged if target})
+    since = following.merge_events(case_id for _, case_id, _ in merged)
+    final_ids = {final.pk for final in finals.values()}
+    moves = list(
+        CaseEvent.objects.filter(
+            case_id__in=final_ids, transition__in=list(OUTCOME_EVENTS)
+        ).order_by("id")
+    )
+    told = set(
+        HotlineMessage.objects.filter(order_id__in=[pk for pk, _, _ in merged])
+        .exclude(case_event_id=None)
+        .values_list("order_id", "case_event_id")
+    )
+    found: dict[int, tuple[Case, list[CaseEvent]]] = {}
+    for order_id, case_id, _target in merged:
+        final, merge = finals.get(case_id), since.get(case_id)
+        if final is None or merge is None:
+            continue
+        new = [
+            e
+            for e in moves
+            if e.case_id == final.pk and e.pk > merge[0] and (order_id, e.pk) not in told
+        ]
+        if new and limit > 0:
+            found[order_id] = (final, new[:limit])
+            limit -= len(found[order_id][1])
+    return found
+
+
+def _outcome_body(
+    case: Case | None, event: CaseEvent, history: list[CaseEvent], final: Case | None = None
+) -> dict[str, Any]:
+    """What the hotline reads of one outcome of `case` (the order's own, or the case its
+    case was merged into: then `merged_into` names that case)."""
     body: dict[str, Any] = {
         "at": event.at.isoformat(),
         "state": event.to_state,
         "state_label": str(State(event.to_state).label),
     }
+    if final is not None:
+        body["merged_into"] = final.number
     kind = OUTCOME_EVENTS[event.transition]
     if kind == HotlineMessage.Event.REGISTERED:
         body["note"] = event.note
@@ -124,7 +195,6 @@ def _outcome_body(row: HotlineOrder, event: CaseEvent, history: list[CaseEvent])
                 reason = asked[-1].note
         body["reason"] = reason
     else:
-        case = row.case
         result = (case.result if case is not None else "") or event.data.get("result", "")
         body["result"] = result or event.note
         body["note"] = event.note

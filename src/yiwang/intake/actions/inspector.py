@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from yiwang.cases import actions as case_actions
 from yiwang.cases import queries as case_queries
-from yiwang.cases.actions.photos import Upload, add_photo
+from yiwang.cases.actions.photos import Upload, add_photo, release_file
 from yiwang.cases.models import Case, CasePhoto, Source, State, Urgency
 from yiwang.catalog import queries as catalog_queries
 from yiwang.core import audit
@@ -118,6 +118,7 @@ def file_report(
     type_code: str,
     lon: float,
     lat: float,
+    crs: str = "wgs84",
     description: str = "",
     title: str = "",
     address: str = "",
@@ -153,6 +154,7 @@ def file_report(
         title=title.strip() or name,
         lon=lon,
         lat=lat,
+        crs=crs,
         source=Source.INSPECTOR,
         urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
         description=description,
@@ -322,8 +324,9 @@ def complete_task(
                 actor, number, name, version=version, inputs=inputs, now=now
             )
     except BaseException:
-        # The rows are rolled back; the files written before the failure go too.
+        # The rows are rolled back; the files written before the failure go too, unless
+        # another case's photo shares one (photos are stored once per content).
         for name_on_disk in stored:
-            CasePhoto.file.field.storage.delete(name_on_disk)
+            release_file(name_on_disk)
         raise
     return moved

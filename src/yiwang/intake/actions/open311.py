@@ -2,7 +2,9 @@
 
 - clients: `issue_client`, `update_client`, `reset_client_key` (system administrators);
   `authenticate_client` turns an api_key into its client
-- services: `save_public_service`, `clean_attributes` (the service definition's questions)
+- services: `save_public_service` edits the one list of what the public may report (the
+  report page's types under their tiles and Open311 `services`), `clean_attributes` checks
+  a service definition's questions
 - requests: `submit_request` files a case (or keeps an address-only request for an operator
   to place), `place_request` files the case of such a request
 """
@@ -33,7 +35,15 @@ from yiwang.core.scope import path_in_scope
 from yiwang.core.textinput import text_problem
 from yiwang.intake.actions.channels import channel_actor
 from yiwang.intake.actions.submissions import record_submission
-from yiwang.intake.models import Channel, Open311Client, Open311Request, PublicService, Submission
+from yiwang.intake.models import (
+    Channel,
+    Open311Client,
+    Open311Request,
+    PublicCategory,
+    PublicService,
+    Submission,
+)
+from yiwang.intake.public_defaults import default_tile
 from yiwang.org.models import User
 from yiwang.org.permissions import require_role
 from yiwang.org.roles import Role
@@ -296,13 +306,23 @@ def save_public_service(
     attributes: Any = None,
     order: int = 100,
     is_active: bool = True,
+    category_id: int | None = None,
     now: datetime | None = None,
 ) -> PublicService:
-    """Open a type to the public (or change how it is offered): create or update its entry."""
+    """Open a type to the public (or change how it is offered): create or update its entry.
+
+    `category_id` is the report page's tile; a new entry without one goes under the default
+    tile of its major class (`public_defaults`), an existing one keeps its tile.
+    """
     require_role(actor, [Role.ADMIN], "设置公众可报类型")
     obj_type = ObjectType.objects.filter(kind=kind, code=type_code).first()
     if obj_type is None:
         raise InvalidInput("unknown_type", f"未知的类型代码：{type_code}", "type_code")
+    category = None
+    if category_id is not None:
+        category = PublicCategory.objects.filter(pk=category_id).first()
+        if category is None:
+            raise InvalidInput("unknown_category", "请选择公众上报大类。", "category")
     texts = {"name": name, "description": description, "keywords": keywords, "group": group}
     limits = {"name": 100, "description": 500, "keywords": 200, "group": 50}
     for fname, value in texts.items():
@@ -315,22 +335,28 @@ def save_public_service(
         raise InvalidInput("bad_order", "排序应为非负整数。", "order")
     cleaned = clean_attributes(attributes)
     with transaction.atomic():
-        service, created = PublicService.objects.update_or_create(
-            type=obj_type,
-            defaults={
-                **{k: v.strip() for k, v in texts.items()},
-                "attributes": cleaned,
-                "order": order,
-                "is_active": is_active,
-                "updated_at": now or timezone.now(),
-            },
-        )
+        fields: dict[str, Any] = {
+            **{k: v.strip() for k, v in texts.items()},
+            "attributes": cleaned,
+            "order": order,
+            "is_active": is_active,
+            "updated_at": now or timezone.now(),
+        }
+        if category is not None:
+            fields["category"] = category
+        elif not PublicService.objects.filter(type=obj_type).exists():
+            fields["category"] = default_tile(PublicCategory, obj_type.major_code)
+        service, created = PublicService.objects.update_or_create(type=obj_type, defaults=fields)
         audit.record(
             actor,
             "intake.open311.save_service",
             service,
             f"{'开放' if created else '修改'}公众可报类型 {obj_type.code} {obj_type.name}"
             f"（{'启用' if is_active else '停用'}）",
+            category=service.category_id,
+            name=service.name,
+            order=service.order,
+            is_active=service.is_active,
         )
     return service
 
@@ -482,7 +508,8 @@ def _check(post: RequestPost) -> Checked:
     chinese = bool(first and last) and not (first + last).isascii()
     contact_name = f"{last}{first}" if chinese else f"{first} {last}"
     phone = _text(post.phone, "phone", 20).replace(" ", "").removeprefix("+")
-    if phone and not phone.replace("-", "").isdigit():
+    # ASCII digits: str.isdigit() also takes Arabic-Indic or superscript digits.
+    if phone and not (phone.isascii() and phone.replace("-", "").isdigit()):
         raise InvalidInput("bad_phone", "phone 只能包含数字、空格、“+”和“-”。", "phone")
     return Checked(
         point=point,

@@ -22,14 +22,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from yiwang.cases import actions as case_actions
-from yiwang.cases.actions.photos import Upload, add_photo, sniff_image_type
+from yiwang.cases.actions.photos import Upload, add_photo, release_file, sniff_image_type
 from yiwang.cases.models import Case, CasePhoto, Source
 from yiwang.core import audit
 from yiwang.core.errors import ActionError, InvalidInput, TooManyRequests
 from yiwang.core.textinput import text_problem
 from yiwang.intake.actions.channels import channel_actor
 from yiwang.intake.actions.submissions import find_resend, record_submission
-from yiwang.intake.models import Channel, PublicPhotoReview, PublicType, Submission
+from yiwang.intake.models import Channel, PublicPhotoReview, PublicService, Submission
+from yiwang.intake.queries import OPEN_SERVICE
 from yiwang.org.models import User
 
 MAX_PHOTOS = 3
@@ -44,8 +45,9 @@ FORM_SENDER = "form"
 TOKEN_RE = re.compile(r"[0-9a-f]{32}")
 
 # A mainland mobile number, or a landline with its area code (0755-12345678).
-MOBILE_RE = re.compile(r"1[3-9]\d{9}")
-LANDLINE_RE = re.compile(r"0[1-9]\d{8,10}")
+# (ASCII: \d alone would take any Unicode digit, which no telephone dials.)
+MOBILE_RE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+LANDLINE_RE = re.compile(r"0[1-9]\d{8,10}", re.ASCII)
 PHONE_MESSAGE = "回访电话格式不正确：请填写 11 位手机号，或带区号的固定电话（如 0755-12345678）。"
 
 # The case actions name their own fields; the public form has fewer, differently named ones.
@@ -57,6 +59,8 @@ FORM_FIELDS = {
     "kind": "type",
     "title": "type",
     "contact_phone": "phone",
+    # A photo refused when it is decoded (damaged, markup inside) is named "file".
+    "file": "photos",
 }
 # gettext_noop: the page's own location check shows the same words, translated.
 PUBLIC_MESSAGES = {
@@ -69,9 +73,10 @@ PUBLIC_MESSAGES = {
 
 @dataclass(frozen=True)
 class PublicReport:
-    """What the public form sends, as typed (checked by `report_publicly`)."""
+    """What the public form sends, as typed (checked by `report_publicly`). `service_id` is
+    the chosen entry of the one public list (`PublicService`)."""
 
-    public_type_id: int | None
+    service_id: int | None
     lon: float | None
     lat: float | None
     description: str
@@ -121,17 +126,11 @@ def photo_problems(photos: Sequence[Upload]) -> list[str]:
     return problems
 
 
-def _public_type(public_type_id: int | None) -> PublicType:
+def _service(service_id: int | None) -> PublicService:
+    """The chosen entry, if it is open to the public (the same rule as the page's list)."""
     found = (
-        PublicType.objects.select_related("object_type", "category")
-        .filter(
-            pk=public_type_id,
-            is_active=True,
-            category__is_active=True,
-            object_type__is_active=True,
-        )
-        .first()
-        if public_type_id is not None
+        PublicService.objects.select_related("type").filter(OPEN_SERVICE, pk=service_id).first()
+        if service_id is not None
         else None
     )
     if found is None:
@@ -149,8 +148,8 @@ def _check_text(value: str, label: str, name: str, limit: int, *, multiline: boo
     return value
 
 
-def _check(report: PublicReport) -> tuple[PublicType, float, float, str, str, str]:
-    public_type = _public_type(report.public_type_id)
+def _check(report: PublicReport) -> tuple[PublicService, float, float, str, str, str]:
+    service = _service(report.service_id)
     lon, lat = report.lon, report.lat
     if lon is None or lat is None or not (math.isfinite(lon) and math.isfinite(lat)):
         raise InvalidInput("required", "请在地图上点选问题位置，或使用当前位置。", "location")
@@ -166,7 +165,7 @@ def _check(report: PublicReport) -> tuple[PublicType, float, float, str, str, st
     problems = photo_problems(report.photos)
     if problems:
         raise InvalidInput("bad_photo", problems[0], "photos")
-    return public_type, lon, lat, description, address, phone
+    return service, lon, lat, description, address, phone
 
 
 def _as_public(error: ActionError) -> ActionError:
@@ -203,10 +202,10 @@ def report_publicly(
         earlier = find_resend(Channel.PUBLIC, FORM_SENDER, token)
         if earlier is not None:
             return earlier
-    public_type, lon, lat, description, address, phone = _check(report)
+    service, lon, lat, description, address, phone = _check(report)
     actor = channel_actor(Channel.PUBLIC)
     now = now or timezone.now()
-    object_type = public_type.object_type
+    object_type = service.type
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -215,7 +214,7 @@ def report_publicly(
                 case_actions.Report(
                     kind=object_type.kind,
                     type_code=object_type.code,
-                    title=public_type.display_name,
+                    title=service.display_name,
                     source=Source.PUBLIC,
                     lon=lon,
                     lat=lat,
@@ -283,5 +282,7 @@ def _file_case(actor: User, report: case_actions.Report, now: datetime) -> Case:
 
 
 def _delete_files(names: list[str]) -> None:
+    # After the rollback: a file goes only if no other case's photo shares it (photos are
+    # stored once per content).
     for name in names:
-        CasePhoto.file.field.storage.delete(name)
+        release_file(name)

@@ -1,5 +1,5 @@
-"""Reviewing the public's photos before a public page shows them, and the editable list of
-what the public may report.
+"""Reviewing the public's photos before a public page shows them, and the tiles of the
+report page (the types under them are `PublicService` rows: `open311.save_public_service`).
 
 A photo the public sent may show faces or number plates: it stays private (staff who may
 see its case see it on the case page) until a 受理员 or 值班长 whose scope holds the case
@@ -18,7 +18,7 @@ from yiwang.cases import scope
 from yiwang.core import audit
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.textinput import text_problem
-from yiwang.intake.models import PublicCategory, PublicPhotoReview, PublicType
+from yiwang.intake.models import PublicCategory, PublicPhotoReview, PublicService
 from yiwang.org.models import User
 from yiwang.org.permissions import require_admin, require_role
 from yiwang.org.roles import Role
@@ -78,7 +78,7 @@ def review_photo(
     return review
 
 
-# ---- the list of what the public may report (admin) ------------------------------------------
+# ---- the tiles of the report page (admin) ----------------------------------------------------
 
 
 def save_category(actor: User, category: PublicCategory) -> PublicCategory:
@@ -95,6 +95,10 @@ def save_category(actor: User, category: PublicCategory) -> PublicCategory:
     created = category.pk is None
     with transaction.atomic():
         category.save()
+        if not created:
+            # The tile's name and switch are part of what the public service list shows
+            # (Open311 discovery's `changeset` follows the services' last change).
+            PublicService.objects.filter(category=category).update(updated_at=timezone.now())
         audit.record(
             actor,
             "intake.public_category.create" if created else "intake.public_category.update",
@@ -106,45 +110,3 @@ def save_category(actor: User, category: PublicCategory) -> PublicCategory:
             is_active=category.is_active,
         )
     return category
-
-
-def save_public_type(actor: User, public_type: PublicType) -> PublicType:
-    require_admin(actor, "修改公众可上报类型")
-    name = public_type.name.strip()
-    problem = text_problem(name)
-    if problem is not None:
-        raise InvalidInput(problem[0], f"名称{problem[1]}", "name")
-    taken = PublicType.objects.filter(object_type_id=public_type.object_type_id).exclude(
-        pk=public_type.pk
-    )
-    if taken.exists():
-        raise InvalidInput("duplicate", "该类型已在公众可上报类型中。", "object_type")
-    public_type.name = name
-    created = public_type.pk is None
-    with transaction.atomic():
-        public_type.save()
-        audit.record(
-            actor,
-            "intake.public_type.create" if created else "intake.public_type.update",
-            public_type,
-            f"公众可上报类型：{public_type.display_name}",
-            category=public_type.category_id,
-            object_type=public_type.object_type_id,
-            name=public_type.name,
-            position=public_type.position,
-            is_active=public_type.is_active,
-        )
-    return public_type
-
-
-def delete_public_type(actor: User, public_type: PublicType) -> None:
-    require_admin(actor, "删除公众可上报类型")
-    with transaction.atomic():
-        audit.record(
-            actor,
-            "intake.public_type.delete",
-            public_type,
-            f"删除公众可上报类型：{public_type.display_name}",
-            object_type=public_type.object_type_id,
-        )
-        public_type.delete()

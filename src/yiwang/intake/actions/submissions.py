@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -57,21 +58,20 @@ def record_submission(
     raise RuntimeError("could not draw a unique tracking code")
 
 
-def _tracking_codes(n: int) -> list[str]:
-    """`n` codes like `new_tracking_code`, from one call to the random source: a 64-bit
-    number per code written in base 31 (the modulo bias, 2^64 mod 31^10 out of 2^64, is
-    below 1 in 20,000 and leaves the codes as unguessable)."""
-    space = len(TRACKING_ALPHABET) ** TRACKING_LENGTH
-    raw = secrets.token_bytes(8 * n)
-    codes = []
-    for i in range(n):
-        value = int.from_bytes(raw[8 * i : 8 * i + 8], "big") % space
-        chars = []
-        for _ in range(TRACKING_LENGTH):
-            value, digit = divmod(value, len(TRACKING_ALPHABET))
-            chars.append(TRACKING_ALPHABET[digit])
-        codes.append("".join(chars))
-    return codes
+def _fresh_tracking_codes(n: int) -> list[str]:
+    """`n` distinct tracking codes that no submission holds yet (checked in chunks)."""
+    codes: set[str] = set()
+    while len(codes) < n:
+        pool = list({new_tracking_code() for _ in range(n - len(codes))} - codes)
+        taken: set[str] = set()
+        for start in range(0, len(pool), 500):
+            taken.update(
+                Submission.objects.filter(tracking_code__in=pool[start : start + 500]).values_list(
+                    "tracking_code", flat=True
+                )
+            )
+        codes.update(code for code in pool if code not in taken)
+    return list(codes)
 
 
 def find_resend(channel: str, sender: str, external_id: str) -> Submission | None:
@@ -84,31 +84,43 @@ def find_resend(channel: str, sender: str, external_id: str) -> Submission | Non
     )
 
 
+@dataclass(frozen=True)
+class NewSubmission:
+    """One submission of a batch for `record_submissions`."""
+
+    sender: str
+    external_id: str
+    case: Case | None
+    contact_phone: str = ""
+
+
 def record_submissions(
     channel: str,
-    items: Sequence[tuple[str, str, Case | None]],
+    entries: Sequence[NewSubmission],
     *,
     created_by: User | None = None,
     now: datetime | None = None,
 ) -> list[Submission]:
-    """`record_submission` for many (sender, external_id, case) at once: one INSERT, for
-    machine channels that receive in batches (alarms). Call inside the caller's transaction;
-    a resend or a tracking-code collision (about 1 in 10^14 per row) raises IntegrityError,
-    on which the caller retries its transaction after looking the resends up."""
+    """`record_submission` for many at once, with one insert, in the order given (a hotline
+    batch, a batch of alarms). Call inside the transaction that files their cases.
+
+    Tracking codes are drawn and checked against the table together; two batches drawing the
+    same code at the same instant (about 1 in 10^11 per pair) fail on the unique constraint
+    like any other concurrent insert, as does a resend, and the caller retries or reports.
+    """
     received = now or timezone.now()
     creator = created_by if created_by is not None and created_by.pk else None
     rows = [
         Submission(
             channel=channel,
-            sender=sender,
-            external_id=external_id,
+            sender=entry.sender,
+            external_id=entry.external_id,
             tracking_code=code,
-            case=case,
+            case=entry.case,
+            contact_phone=entry.contact_phone,
             received_at=received,
             created_by=creator,
         )
-        for (sender, external_id, case), code in zip(
-            items, _tracking_codes(len(items)), strict=True
-        )
+        for entry, code in zip(entries, _fresh_tracking_codes(len(entries)), strict=True)
     ]
-    return Submission.objects.bulk_create(rows)
+    return Submission.objects.bulk_create(rows, batch_size=500)

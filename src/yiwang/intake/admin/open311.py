@@ -1,4 +1,5 @@
-"""Admin of the Open311 interface: its clients and the publicly reportable types.
+"""Admin of the Open311 interface's clients, and of the one list of what the public may report
+(公众可报类型: the report page's types under their tiles, and Open311 `services`).
 
 Rows are saved through the intake actions, never by a plain model save, so every edit is
 checked and audited; forms dry-run the action in ``clean()`` so a refusal shows by its field.
@@ -109,7 +110,21 @@ class PublicServiceForm(ActorForm):
 
     class Meta:
         model = PublicService
-        fields = ["type", "name", "description", "keywords", "group", "order", "is_active"]
+        fields = [
+            "type",
+            "category",
+            "name",
+            "description",
+            "keywords",
+            "group",
+            "order",
+            "is_active",
+        ]
+        help_texts = {
+            "category": _("公众上报页面上该类型所在的图块。"),
+            "name": _("留空则用目录中的类型名称；可改为群众更易懂的说法。"),
+            "keywords": _("公众上报页面搜索时也按关键词匹配（逗号分隔）。"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -143,24 +158,29 @@ class PublicServiceForm(ActorForm):
             attributes=data.get("attributes"),
             order=data.get("order") or 0,
             is_active=data.get("is_active", False),
+            category_id=data["category"].pk if data.get("category") else None,
         )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not self.errors:
-            adminforms.dry_run(self, self.save_through_action, {"type_code": "type"})
+            adminforms.dry_run(
+                self, self.save_through_action, {"type_code": "type", "category": "category"}
+            )
         return data
 
 
 @admin.register(PublicService)
 class PublicServiceAdmin(_ActorAdmin):
-    """The types the city opens to the public (Open311 `services`), with their questions."""
+    """The one list of what the public may report: each type under its tile of the report
+    page, also offered by Open311 `services` with its questions."""
 
     form = PublicServiceForm
-    list_display = ["type", "name", "group", "order", "is_active", "updated_at"]
-    list_filter = ["is_active", "type__kind"]
+    list_display = ["type", "name", "category", "group", "order", "is_active", "updated_at"]
+    list_filter = ["category", "is_active", "type__kind"]
     search_fields = ["type__code", "type__name", "name", "keywords"]
-    list_select_related = ["type"]
+    list_select_related = ["type", "category"]
+    ordering = ["category__position", "order", "id"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The type names the entry; open another type as a new entry.

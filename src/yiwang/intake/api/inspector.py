@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Router, Schema, Status, UploadedFile
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, StrictBool
 
 from yiwang.cases.actions.photos import MAX_PHOTO_BYTES, Upload
 from yiwang.cases.models import DESCRIPTION_MAX_LENGTH, Case
@@ -21,6 +21,7 @@ from yiwang.cases.schemas import TYPE_CODE_PATTERN
 from yiwang.catalog.models import Kind
 from yiwang.core.schemas import ErrorOut, Id, Latitude, Longitude
 from yiwang.core.textinput import SafeText, model_max_length
+from yiwang.geo.schemas import CrsName
 from yiwang.intake.actions import inspector as actions
 from yiwang.intake.models import Submission
 from yiwang.org.permissions import acting_user
@@ -49,19 +50,22 @@ Accuracy = Annotated[
 
 
 class PhoneReportIn(Schema):
-    """A report made on the phone. Only WGS84 (what the phone's GPS gives)."""
+    """A report made on the phone: WGS84 (what the phone's GPS gives) unless `crs` names
+    another system (a point taken from a Chinese web map is GCJ-02 or BD-09)."""
 
     id: UUID = Field(description="上报编号：手机端生成的 UUID，重发时不变")
     kind: Kind
     type_code: str = Field(pattern=TYPE_CODE_PATTERN, description="类型代码（5 位数字）")
     lon: Longitude
     lat: Latitude
+    crs: CrsName = Field("wgs84", description="坐标系：wgs84（默认）、cgcs2000、gcj02、bd09")
     description: SafeText(DESCRIPTION_MAX_LENGTH, multiline=True) = ""  # type: ignore[valid-type]
     title: SafeText(model_max_length(Case, "title")) = Field(  # type: ignore[valid-type]
         "", description="标题；留空时取类型名称"
     )
     address: SafeText(model_max_length(Case, "address")) = ""  # type: ignore[valid-type]
-    urgent: bool = False
+    # JSON true/false only: "yes" or 1 must not make a case urgent (its deadline is shorter).
+    urgent: StrictBool = False
     accuracy_m: Accuracy | None = Field(None, description="定位精度（米），记入审计")
     captured_at: datetime | None = Field(None, description="手机上记录的时间，记入审计")
     user_id: Id | None = Field(
@@ -121,6 +125,7 @@ def file_report(
         type_code=body.type_code,
         lon=body.lon,
         lat=body.lat,
+        crs=body.crs,
         description=body.description,
         title=body.title,
         address=body.address,

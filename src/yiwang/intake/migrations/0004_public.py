@@ -6,10 +6,27 @@ from django.db import migrations, models
 
 
 def seed_public_types(apps, schema_editor):
-    """Every active matter type under the nine default tiles (intake.public_defaults)."""
-    from yiwang.intake.public_defaults import seed
+    """Every active matter type under the nine default tiles (intake.public_defaults).
 
-    seed(apps)
+    Written out here with this migration's models: the list itself moved to PublicService
+    in 0006_one_public_list, which carries these rows over.
+    """
+    from yiwang.intake.public_defaults import CATEGORIES
+
+    ObjectType = apps.get_model("catalog", "ObjectType")
+    PublicCategory = apps.get_model("intake", "PublicCategory")
+    PublicType = apps.get_model("intake", "PublicType")
+    if PublicCategory.objects.exists():
+        return
+    for position, (name, icon, majors) in enumerate(CATEGORIES, start=1):
+        category = PublicCategory.objects.create(name=name, icon=icon, position=position)
+        types = ObjectType.objects.filter(
+            kind="matter", major_code__in=majors, is_active=True
+        ).order_by("code")
+        PublicType.objects.bulk_create(
+            PublicType(category=category, object_type=t, position=i)
+            for i, t in enumerate(types, start=1)
+        )
 
 
 class Migration(migrations.Migration):

@@ -30,6 +30,8 @@ FORMAT_VERSION: Literal["1"] = "1"
 ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$"
 PHONE_PATTERN = r"^[0-9+][0-9-]{0,19}$"
 MAX_ATTACHMENTS = 9
+# The times an order may carry (as Open311's date filters: 1970–2999).
+MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 def _web_url(value: str) -> str:
@@ -80,6 +82,15 @@ class HotlineOrderIn(Schema):
     urgency: Literal["normal", "urgent"] = "normal"
     deadline: AwareDatetime | None = Field(None, description="热线要求的办结时限")
     attachments: list[Attachment] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+
+    @field_validator("received_at", "deadline", mode="after")
+    @classmethod
+    def _plausible_time(cls, value: datetime | None) -> datetime | None:
+        # Year 1 at +14:00 is valid ISO 8601 but has no UTC time a database column holds.
+        if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+            message = _("应在 %(low)d 年至 %(high)d 年之间。") % {"low": MIN_YEAR, "high": MAX_YEAR}
+            raise PydanticCustomError("out_of_range", message)
+        return value
 
     @field_validator("lat", mode="after")
     @classmethod

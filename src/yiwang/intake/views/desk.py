@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 
-from yiwang.intake import desk_queries
+from yiwang.intake.queries import desk as desk_queries
 from yiwang.org.permissions import acting_user
 
 

@@ -1,5 +1,6 @@
 """12345 hotline pages: the 待定位 queue and placing an order on the map, 退单, the batch
-upload with its row-by-row report, the template, the delivery log with replay, and a
+upload with its row-by-row report (a large one imported by the worker, with a progress
+page), the template, the delivery log with replay, and a
 street's daily list export."""
 
 from __future__ import annotations
@@ -24,12 +25,18 @@ from yiwang.core.importing import ImportRejected
 from yiwang.core.spreadsheets import XLSX_CONTENT_TYPE
 from yiwang.intake import hotline_format, queries
 from yiwang.intake.actions import hotline as actions
-from yiwang.intake.actions import hotline_batches, hotline_outbound
-from yiwang.intake.models import HotlineMessage, HotlineOrder
+from yiwang.intake.actions import hotline_batches, hotline_jobs, hotline_outbound
+from yiwang.intake.models import HotlineImportJob, HotlineMessage, HotlineOrder
 from yiwang.org.models import User
 from yiwang.org.permissions import acting_user, has_role
 from yiwang.org.roles import Role
 from yiwang.web.lists import paginate, query_without
+
+# How often a running import's page asks for its progress; how many of a batch's orders
+# the result table lists (all of them are in the queue and the case search).
+POLL_SECONDS = 1
+SHOWN_ORDERS = 500
+RECENT_JOBS = 5
 
 MAP_LABELS = {
     "pickOnMap": _("在地图上点击问题所在位置。"),
@@ -146,10 +153,15 @@ def return_order(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: HttpRequest) -> HttpResponseBase:
     user = _queue_user(request)
     systems = list(queries.hotline_systems())
-    context: dict[str, Any] = {"systems": systems, "max_rows": settings.HOTLINE_BATCH_MAX_ROWS}
+    context: dict[str, Any] = {
+        "systems": systems,
+        "max_rows": settings.HOTLINE_BATCH_MAX_ROWS,
+        "immediate_rows": settings.HOTLINE_BATCH_IMMEDIATE_ROWS,
+        "jobs": list(queries.hotline_import_jobs(user)[:RECENT_JOBS]),
+    }
     if request.method != "POST":
         return render(request, "intake/hotline/import.html", context)
     upload = request.FILES.get("file")
@@ -160,16 +172,44 @@ def import_page(request: HttpRequest) -> HttpResponse:
         return render(request, "intake/hotline/import.html", context, status=400)
     name = (upload.name or "").lower()
     fmt = "xlsx" if name.endswith(".xlsx") else "jsonl"
+    data = upload.read()
     try:
-        result = hotline_batches.import_batch(system, upload.read(), fmt=fmt, uploaded_by=user)
+        rows = hotline_jobs.count_rows(data, fmt)
+        if hotline_jobs.in_background(rows):
+            job = hotline_jobs.request_import(
+                user, system, data, fmt=fmt, filename=upload.name or "", rows=rows
+            )
+            return redirect("intake:hotline_import_job", pk=job.pk)
+        result = hotline_batches.import_batch(system, data, fmt=fmt, uploaded_by=user)
     except ImportRejected as exc:
         context.update(error=exc.message, row_errors=exc.errors, filename=upload.name)
         return render(request, "intake/hotline/import.html", context, status=400)
     except ActionError as exc:
         context.update(error=exc.message, filename=upload.name)
         return render(request, "intake/hotline/import.html", context, status=exc.status)
-    context.update(result=result.as_dict(), filename=upload.name)
+    context.update(result=result.as_dict(), filename=upload.name, shown_orders=SHOWN_ORDERS)
     return render(request, "intake/hotline/import.html", context)
+
+
+@login_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background import: its progress while it runs (the fragment polls itself), then its
+    result or its row-by-row report."""
+    user = _queue_user(request)
+    try:
+        job = queries.hotline_import_job(user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    pending = job.state in (HotlineImportJob.State.QUEUED, HotlineImportJob.State.RUNNING)
+    context = {
+        "job": job,
+        "polling": pending,
+        "poll_seconds": POLL_SECONDS,
+        "shown_orders": SHOWN_ORDERS,
+    }
+    fragment = bool(request.headers.get("HX-Request"))
+    template = "intake/hotline/_import_job.html" if fragment else "intake/hotline/import_job.html"
+    return render(request, template, context)
 
 
 @login_required

@@ -10,7 +10,6 @@ error"). The reads are public and carry no personal data; see docs/intake.md.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -25,8 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from yiwang.cases.models import Source, Stage, State
+from yiwang.cases.models import Case, Source, Stage, State
 from yiwang.cases.workflow import TRANSITIONS
+from yiwang.core import jsoninput
 from yiwang.core.errors import ActionError, NotFound, TooManyRequests
 from yiwang.intake import queries
 from yiwang.intake.actions import open311 as actions
@@ -159,7 +159,8 @@ def _int(params: QueryDict, name: str, default: int, top: int) -> int:
     raw = params.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise Open311Error(400, _("%(name)s 应为正整数。") % {"name": name})
     return min(int(raw), top)
 
@@ -204,7 +205,15 @@ class Labels:
 
 
 def _status(state: str) -> str:
+    # 已合并 alone (a merge's own update) is open: a request is merged only into an open case.
     return "closed" if state in queries.OPEN311_CLOSED_STATES else "open"
+
+
+def _merged_note(final: Case, labels: Labels) -> str:
+    return _("已与同一位置的其他反映合并处理（%(number)s）：%(state)s") % {
+        "number": final.number,
+        "state": labels.state(final.state),
+    }
 
 
 def _request(
@@ -212,21 +221,34 @@ def _request(
     names: dict[int, str],
     labels: Labels,
     notes: dict[int, list[queries.TimelineNote]] | None,
+    final: Case | None = None,
 ) -> dict[str, Any]:
+    """One request; a merged one reports the case carrying its result (`final`): its
+    status, department, handling deadline and last change, and says so in `status_notes`."""
     state = row["state"]
+    status, status_notes = _status(state), labels.state(state)
+    agency, expected, updated = row["department__name"], row["handle_due_at"], row["updated_at"]
+    if final is not None:
+        status, status_notes = _status(final.state), _merged_note(final, labels)
+        agency = final.department.name if final.department is not None else None
+        expected = final.handle_due_at
+        updated = max(updated, final.updated_at)
+    # Only what a reporter typed into a public channel (the public form, Open311) is public:
+    # a hotline caller's account, an inspector's or a camera's notes may name people.
+    published = row["source"] == Source.PUBLIC
     item: dict[str, Any] = {
         "service_request_id": row["number"],
-        "status": _status(state),
-        "status_notes": labels.state(state),
+        "status": status,
+        "status_notes": status_notes,
         "service_name": names.get(row["type_id"]) or row["type__name"],
         "service_code": queries.service_code(row["type__kind"], row["type__code"]),
-        "description": row["description"] or row["title"],
-        "agency_responsible": row["department__name"],
+        "description": (row["description"] or row["title"]) if published else None,
+        "agency_responsible": agency,
         "service_notice": None,
         "requested_datetime": w3c(row["reported_at"]),
-        "updated_datetime": w3c(row["updated_at"]),
-        "expected_datetime": w3c(row["handle_due_at"]),
-        "address": row["address"] or None,
+        "updated_datetime": w3c(updated),
+        "expected_datetime": w3c(expected),
+        "address": (row["address"] or None) if published else None,
         "address_id": None,
         "zipcode": None,
         "lat": row["lat"],
@@ -257,9 +279,10 @@ def _request(
 
 def _requests_document(fmt: str, rows: list[dict[str, Any]], extensions: bool) -> HttpResponse:
     names = queries.service_names()
-    notes = queries.timeline_notes([r["id"] for r in rows]) if extensions else None
+    finals = queries.open311_final(rows)
+    notes = queries.timeline_notes([r["id"] for r in rows], finals) if extensions else None
     labels = Labels()
-    body = [_request(r, names, labels, notes) for r in rows]
+    body = [_request(r, names, labels, notes, finals.get(r["id"])) for r in rows]
     return document(fmt, "service_requests", body)
 
 
@@ -407,13 +430,15 @@ def updates(request: HttpRequest, fmt: str) -> HttpResponse:
     page = _int(params, "page", 1, MAX_PAGE)
     rows = queries.open311_updates(queries.open311_actor(), division, start, end, page=page)
     labels = Labels()
+    merged = _("与同一位置的其他反映合并处理")
     body = [
         {
-            "update_id": str(r["id"]),
+            "update_id": r["update_id"],
             "service_request_id": r["case__number"],
             "status": _status(r["to_state"]),
             "updated_datetime": w3c(r["at"]),
-            "description": labels.move(r["transition"], r["to_state"]),
+            "description": labels.move(r["transition"], r["to_state"])
+            + (f"（{merged}）" if r["merged"] or r["to_state"] == State.MERGED else ""),
             "media_url": None,
             "external_status_code": r["to_state"],
         }
@@ -437,10 +462,8 @@ def _form(request: HttpRequest) -> QueryDict:
     if kind in FORM_TYPES:
         return request.POST
     if kind == "application/json":
-        try:
-            data = json.loads(request.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise Open311Error(400, _("请求体不是有效的 JSON。")) from None
+        # Strict UTF-8, bounded nesting, no lone surrogates (in keys too): a refusal names why.
+        data = jsoninput.loads(request.body, field="body")
         if not isinstance(data, dict):
             raise Open311Error(400, _("JSON 请求体应为一个对象。"))
         form = QueryDict(mutable=True)

@@ -11,6 +11,7 @@ there is no value, ``null`` in JSON).
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -18,11 +19,17 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 
+from yiwang.core.spreadsheets import clean_text
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 XML_TYPE = "text/xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
 
 # The element each repeated child of a container is written as.
+# What XML 1.0 cannot hold (controls but tab and line breaks, lone surrogates, U+FFFE/U+FFFF);
+# looked for first, as nearly every text is clean and a list answer writes thousands.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 SINGULAR = {
     "services": "service",
     "service_requests": "request",
@@ -50,7 +57,10 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    return escape(str(value))
+    # One character XML 1.0 cannot hold, in a stored text or in an echoed refusal, would make
+    # the whole document unreadable for every client: it is written as U+FFFD.
+    text = str(value)
+    return escape(clean_text(text) if _NOT_XML.search(text) else text)
 
 
 def _xml(name: str, value: Any, depth: int, out: list[str]) -> None:
@@ -92,5 +102,6 @@ def document(fmt: str, root: str, data: Any, *, status: int = 200) -> HttpRespon
 
 def errors(fmt: str, status: int, items: list[tuple[int | str, str]]) -> HttpResponse:
     """GeoReport v2 errors: a list of {code, description}, the HTTP status 400/403/404."""
-    body = [{"code": code, "description": description} for code, description in items]
+    # A refusal may repeat what the client sent (a lone surrogate cannot even be encoded).
+    body = [{"code": code, "description": clean_text(text)} for code, text in items]
     return document(fmt, "errors", body, status=status)

@@ -21,8 +21,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
@@ -190,7 +192,9 @@ def _render_form(
                     "id": c.id,
                     "name": c.name,
                     "icon": c.icon,
-                    "types": [{"id": t.id, "name": t.name} for t in c.types],
+                    "types": [
+                        {"id": t.id, "name": t.name, "keywords": t.keywords} for t in c.types
+                    ],
                 }
                 for c in categories
             ]
@@ -304,6 +308,13 @@ def report_page(request: HttpRequest) -> HttpResponse:
             top_error=message,
             echo=False,
         )
+    try:
+        # Parsed here, not first by the CSRF check: a body Django will not read (too many
+        # files or fields, broken multipart) gets the form's refusal, not a bare 400 page.
+        request.POST, request.FILES  # noqa: B018
+    except (SuspiciousOperation, MultiPartParserError):
+        message = gettext("提交的内容无法读取，请刷新页面后重新填写。")
+        return _refusal(request, categories, status=400, errors={}, top_error=message, echo=False)
     return _checked_post(request, categories)
 
 
@@ -337,7 +348,7 @@ def _submit(request: HttpRequest, categories: list[queries.CategoryChoice]) -> H
         return _refusal(request, categories, status=400, errors=errors)
     data = form.cleaned_data
     report = public_actions.PublicReport(
-        public_type_id=data["type"],
+        service_id=data["type"],
         lon=data["lon"],
         lat=data["lat"],
         description=data["description"],

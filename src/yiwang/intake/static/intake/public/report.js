@@ -34,7 +34,9 @@
   var categoryList = document.getElementById("category-list");
   var allTypes = [];
   data.categories.forEach(function (c) {
-    c.types.forEach(function (t) { allTypes.push({ id: t.id, name: t.name, category: c.name }); });
+    c.types.forEach(function (t) {
+      allTypes.push({ id: t.id, name: t.name, category: c.name, keywords: (t.keywords || "").toLowerCase() });
+    });
   });
 
   function choose(type) {
@@ -89,7 +91,8 @@
     var q = search.value.trim().toLowerCase();
     if (!q) { results.hidden = true; results.replaceChildren(); return; }
     var found = allTypes.filter(function (t) {
-      return t.name.toLowerCase().indexOf(q) >= 0 || t.category.toLowerCase().indexOf(q) >= 0;
+      return t.name.toLowerCase().indexOf(q) >= 0 || t.category.toLowerCase().indexOf(q) >= 0 ||
+        t.keywords.indexOf(q) >= 0;
     }).slice(0, 20);
     if (found.length) {
       results.replaceChildren.apply(results, found.map(function (t) { return typeButton(t, true); }));

@@ -1,5 +1,5 @@
 """The read side of the 多渠道受理 desk (`/intake/`): which channel cards a user sees, and
-the counts on them. (Kept apart from `queries.py`, which is past its ~800 lines.)
+the counts on them.
 
 A card is shown to the roles that could open its channel's pages before the desk existed
 (the menu entries it replaces): 公众上报 to the photo reviewers, 12345 热线 to the queue's
@@ -30,14 +30,10 @@ from yiwang.intake.models import (
     PublicService,
     Submission,
 )
-from yiwang.intake.queries import (
-    REGISTRY_READERS,
-    REVIEWERS,
-    cameras,
-    hotline_orders,
-    photo_reviews,
-    review_queue,
-)
+from yiwang.intake.queries.hotline import hotline_orders
+from yiwang.intake.queries.open311 import OPEN_SERVICE
+from yiwang.intake.queries.public import photo_reviews
+from yiwang.intake.queries.video import REGISTRY_READERS, REVIEWERS, cameras, review_queue
 from yiwang.org.models import User
 from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
@@ -49,6 +45,8 @@ HOTLINE_ROLES = tuple(QUEUE_ROLES)
 VIDEO_ROLES = tuple(REGISTRY_READERS)
 # Open311 requests enter like public reports (受理员, 值班长); administrators keep its clients.
 OPEN311_ROLES = (Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN)
+# Who places the requests sent with an address only (`actions.open311.place_request`).
+OPEN311_PLACERS = (Role.OPERATOR, Role.SHIFT_LEAD)
 PHONE_ROLES = (Role.INSPECTOR,)
 # Every role with at least one card (the menu entry 多渠道受理 names the same; inspectors
 # reach their one card, 城管通, by its own menu entry).
@@ -80,6 +78,7 @@ class Open311Card:
     recent: int  # requests of the last days whose case is in the user's scope
     services: int  # types opened to Open311 clients
     clients: int | None  # active clients; None: not an administrator
+    places: bool  # may place the requests sent with an address only (/intake/open311/)
 
 
 @dataclass(frozen=True)
@@ -172,14 +171,17 @@ def desk(user: User, *, now: datetime | None = None) -> Desk:
 
     open311 = None
     if shows["open311"]:
-        services = PublicService.objects.filter(is_active=True, type__is_active=True).count()
+        services = PublicService.objects.filter(OPEN_SERVICE).count()
         clients = (
             Open311Client.objects.filter(is_active=True).count()
             if has_role(user, [Role.ADMIN])
             else None
         )
         open311 = Open311Card(
-            recent=recent.get(Channel.OPEN311, 0), services=services, clients=clients
+            recent=recent.get(Channel.OPEN311, 0),
+            services=services,
+            clients=clients,
+            places=has_role(user, OPEN311_PLACERS),
         )
 
     phone = None
