@@ -10,6 +10,7 @@ played through the workflow by `report_cases` and the engine), timing each phase
 the raw baseline: the cases, stage records and timeline rows just written are read back,
 deleted and written again with plain `bulk_create` (no validation, locating, routing,
 deadlines or checks), timed. The ratio is what the actions cost over the bare writes.
+Last, the intake channels' demo data (`demo.intake`), timed on its own.
 """
 
 from __future__ import annotations
@@ -52,14 +53,15 @@ def main() -> None:
     from django.db import transaction
 
     from yiwang.cases.models import Case, CaseEvent, CaseStageRecord
-    from yiwang.demo import load
+    from yiwang.demo import intake, load
 
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     migrated = time.perf_counter() - t0
 
+    # The intake channels' data refers to cases: it is loaded after the raw baseline.
     t0 = time.perf_counter()
-    created = load.build()
+    created = load.build(channels=False)
     loaded = time.perf_counter() - t0
 
     cases = list(Case.objects.order_by("id"))
@@ -76,15 +78,23 @@ def main() -> None:
         CaseEvent.objects.bulk_create(events, batch_size=1000)
     raw = time.perf_counter() - t0
 
+    t0 = time.perf_counter()
+    arrived = intake.build_intake()
+    channels = time.perf_counter() - t0
+
     load_avg = os.getloadavg()[0]
     print(f"database              {args.db}  (load average at the end {load_avg:.1f})")
     print(f"migrate               {migrated:7.1f} s")
     print(
-        f"demo load (actions)   {loaded:7.1f} s   grids {created['grids']}, components "
-        f"{created['components']}, cases {created['cases']}: {len(events)} timeline rows, "
+        f"demo load (actions)   {loaded:7.1f} s   grids {created.grids}, components "
+        f"{created.components}, cases {created.cases}: {len(events)} timeline rows, "
         f"{len(records)} stage records"
     )
     print(f"raw bulk_create       {raw:7.1f} s   the same case, stage and timeline rows")
+    print(
+        f"intake channels       {channels:7.1f} s   cameras {arrived.cameras}, "
+        f"{arrived.received} alarms, work orders, requests and reports"
+    )
     print(f"actions / raw         {loaded / raw:7.1f} x")
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CaseStageRecord, 
 from yiwang.catalog.models import Component
 from yiwang.geo.codes import validate_grid_code
 from yiwang.geo.models import UnitGrid
+from yiwang.intake.models import Alarm, Camera, HotlineOrder, PublicPhotoReview, Submission
 from yiwang.org.models import Department, Division, User
 
 pytestmark = pytest.mark.slow
@@ -40,16 +43,34 @@ def _counts() -> dict[str, int]:
         "components": Component.objects.count(),
         "users": User.objects.count(),
         "departments": Department.objects.count(),
+        "cameras": Camera.objects.count(),
+        "alarms": Alarm.objects.count(),
+        "submissions": Submission.objects.count(),
+        "hotline_orders": HotlineOrder.objects.count(),
+        "photo_reviews": PublicPhotoReview.objects.count(),
     }
 
 
+def _loop_cases() -> int:
+    """The cases played through the loop: all but those an intake channel filed (each of
+    those has its Submission)."""
+    filed = Submission.objects.exclude(case=None).values("case_id")
+    return Case.objects.exclude(pk__in=filed).count()
+
+
 @pytest.mark.django_db
-def test_demo_loads_cases_in_every_state_and_twice_is_once(capsys: Any) -> None:
+def test_demo_loads_cases_in_every_state_and_twice_is_once(
+    capsys: Any, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"  # the intake channels' photos and snapshots
     call_command("load_demo")
     now = timezone.now()
     first = _counts()
+    played = _loop_cases()
 
-    assert 2900 <= first["cases"] <= 3100
+    assert 2900 <= played <= 3100
+    # The intake channels add their own (tests/test_demo_intake.py looks at them closely).
+    assert 60 <= first["cases"] - played <= 120
     present = set(Case.objects.values_list("state", flat=True).distinct())
     assert present == set(State.values)
 
@@ -104,17 +125,28 @@ def test_demo_loads_cases_in_every_state_and_twice_is_once(capsys: Any) -> None:
     # Progress of every phase on stderr, as plain lines here (not a terminal), ending complete.
     progress = captured.err.splitlines()
     assert "\r" not in captured.err
-    for phase, total in (("区划、部门与人员", 28), ("单元网格", 306), ("部件", 1000)):
+    phases = (("区划、部门与人员", 28), ("单元网格", 306), ("部件", 1000), ("多渠道受理", 109))
+    for phase, total in phases:
         assert any(line.startswith(f"{phase}: 100% {total}/{total}") for line in progress), phase
-    played = [line for line in progress if line.startswith("案卷（按流程办理）:")]
-    assert played[0].startswith(f"案卷（按流程办理）:   0% 0/{first['cases']}")
-    assert played[-1].startswith(f"案卷（按流程办理）: 100% {first['cases']}/{first['cases']}")
+    lines = [line for line in progress if line.startswith("案卷（按流程办理）:")]
+    assert lines[0].startswith(f"案卷（按流程办理）:   0% 0/{played}")
+    assert lines[-1].startswith(f"案卷（按流程办理）: 100% {played}/{played}")
     for username in ("inspector", "operator", "shiftlead", "dispatcher", "handler", "leader",
                      "admin"):  # fmt: skip
         assert username in printed
         login = RequestFactory().post("/login/")
         assert authenticate(login, username=username, password="yiwang-demo") is not None, username
+    # Where to look at each channel, and the keys issued (shown this once).
+    for path in ("/intake/", "/report/", "/m/", "/open311/v2/discovery.json"):
+        assert f"  {path} " in printed, path
+    assert "Open311 api_key" in printed and "X-Alarm-Key" in printed
+    keys = re.findall(r"(?:api_key|X-Alarm-Key)（[^）]*）+：(\S+)", printed)
+    assert len(keys) == 2 and all(len(k) >= 40 for k in keys), keys
 
     call_command("load_demo")
     assert _counts() == first
-    assert "新建案卷 0 件" in capsys.readouterr().out
+    again = capsys.readouterr().out
+    assert "新建案卷 0 件" in again and "多渠道受理 0 条" in again
+    # The keys exist in clear only when issued: not printed again, the way to new ones is.
+    assert "接入密钥只在首次载入时显示" in again
+    assert not any(k in again for k in keys)

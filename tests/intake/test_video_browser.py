@@ -73,7 +73,10 @@ def test_an_operator_accepts_one_alarm_and_rejects_another(
     decided = page.locator("#decided").inner_text()
     assert "树影晃动误识别" in decided and case.number in decided
 
-    page.click("a[data-menu='cameras']")
+    # From the review queue to the registry through the menu's 多渠道受理 and its video card.
+    page.click("a[data-menu='intake']")
+    page.wait_for_url(f"{base}/intake/", timeout=WAIT_MS)
+    page.click("[data-channel='video'] a[data-link='cameras']")
     page.wait_for_url(f"{base}/intake/video/cameras/", timeout=WAIT_MS)
     # Camera B: 2 alarms, 1 rejected, none pending → 50.0 %.
     rate = page.locator(f"tr[data-device='{DEVICE_B}'] .false-rate").inner_text()

@@ -2,22 +2,37 @@
 
 The order matters: the organisation first (grids belong to communities, staff to
 departments), then grids (components and cases are located in them), components (cases
-refer to them), and the cases played through the workflow last.
+refer to them), the cases played through the workflow, and last what arrived by the
+intake channels (cameras sit in grids, inspectors' tasks come from the cases).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import IO
 
 from yiwang.core.progress import Progress
-from yiwang.demo import cases, city, passwords
+from yiwang.demo import cases, city, intake, passwords
 
 COMPONENT_CHUNK = 100
 
 
-def build(stream: IO[str] | None = None) -> dict[str, int]:
-    """Create what is missing of the demo city; returns how many grids, components and
-    cases were created (all 0 when it is loaded already)."""
+@dataclass(frozen=True)
+class Loaded:
+    """What one load created (all 0 when the demo was loaded already)."""
+
+    grids: int
+    components: int
+    cases: int
+    cameras: int
+    received: int  # alarms, work orders, requests and reports of the intake channels
+    # Keys issued by this load (shown once: only their hashes are stored).
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def build(stream: IO[str] | None = None, *, channels: bool = True) -> Loaded:
+    """Create what is missing of the demo city (without the intake channels' data when
+    `channels` is false: the benchmark times that step on its own)."""
     with passwords.quick_hashes():
         admin = city.ensure_admin()
         with Progress(
@@ -29,4 +44,12 @@ def build(stream: IO[str] | None = None) -> dict[str, int]:
         with Progress("部件", city.COMPONENT_COUNT, unit="个", stream=stream) as bar:
             components = city.ensure_components(admin, advance=bar.advance, chunk=COMPONENT_CHUNK)
         created = cases.build_cases(admin, stream=stream)
-    return {"grids": grids, "components": components, "cases": created}
+        arrived = intake.build_intake(admin, stream=stream) if channels else intake.IntakeLoaded()
+    return Loaded(
+        grids=grids,
+        components=components,
+        cases=created,
+        cameras=arrived.cameras,
+        received=arrived.received,
+        keys=arrived.keys,
+    )

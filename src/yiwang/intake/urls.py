@@ -1,10 +1,11 @@
 from django.urls import path
 
-from yiwang.intake.views import hotline, open311_queue
+from yiwang.intake.views import desk, hotline, open311_queue
 
 app_name = "intake"
 
 urlpatterns = [
+    path("", desk.desk, name="desk"),
     path("hotline/", hotline.queue, name="hotline_queue"),
     path("hotline/orders/<int:pk>/", hotline.order_page, name="hotline_order"),
     path("hotline/orders/<int:pk>/place/", hotline.place, name="hotline_place"),

@@ -14,7 +14,6 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from yiwang.org.models import User
 from yiwang.org.roles import Role
@@ -31,10 +30,24 @@ class MenuEntry:
     roles: frozenset[str] = EVERY_ROLE
     # Entries that leave the shell (the Django admin) are drawn apart.
     external: bool = False
+    # Pages of this entry that live outside its URL (names or paths, like `target`): the
+    # entry is highlighted on them too.
+    also: tuple[str, ...] = ()
+    # False: a shortcut for its roles only; a superuser, who sees every other entry, reaches
+    # the page another way (and the menu stays on one line).
+    superusers: bool = True
 
     @property
     def url(self) -> str:
-        return self.target if self.target.startswith("/") else reverse(self.target)
+        return _path(self.target)
+
+    @property
+    def prefixes(self) -> list[str]:
+        return [self.url, *(_path(t) for t in self.also)]
+
+
+def _path(target: str) -> str:
+    return target if target.startswith("/") else reverse(target)
 
 
 MENU: tuple[MenuEntry, ...] = (
@@ -47,57 +60,45 @@ MENU: tuple[MenuEntry, ...] = (
         "cases:new",
         frozenset({Role.INSPECTOR, Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN}),
     ),
-    # The inspector's phone app (intake): installable, works offline.
-    MenuEntry("phone", _("城管通"), "inspector_app:report", frozenset({Role.INSPECTOR})),
+    # The inspector's phone app (intake): installable, works offline. Inspectors keep it as
+    # their own entry; everyone else with a use for it finds it on the 多渠道受理 desk.
     MenuEntry(
-        "hotline",
-        _("热线工单"),
-        "intake:hotline_queue",
-        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN}),
+        "phone", _("城管通"), "inspector_app:report", frozenset({Role.INSPECTOR}), superusers=False
     ),
+    # The intake desks (热线工单, 公众照片审核, 摄像机, 告警审核, Open311) behind one entry:
+    # its page has a card per channel for the roles below (intake.queries.desk.DESK_ROLES).
     MenuEntry(
-        "public_photos",
-        _("公众照片审核"),
-        "intake_public:review_queue",
-        frozenset({Role.OPERATOR, Role.SHIFT_LEAD}),
+        "intake",
+        _("多渠道受理"),
+        "intake:desk",
+        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.ADMIN}),
+        also=("intake_public:review_queue",),
     ),
     MenuEntry("map", _("地图"), "web:map"),
     MenuEntry("types", _("部件事件分类"), "web:types"),
     MenuEntry("components", _("部件"), "web:components"),
     MenuEntry("exports", _("我的导出"), "web:exports"),
-    MenuEntry(
-        "cameras",
-        pgettext_lazy("menu", "摄像机"),
-        "intake_video:cameras",
-        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.ADMIN}),
-    ),
-    MenuEntry(
-        "alarm_review",
-        _("告警审核"),
-        "intake_video:review",
-        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.ADMIN}),
-    ),
     MenuEntry("admin", _("管理后台"), "admin:index", frozenset({Role.ADMIN}), external=True),
 )
 
 
 def menu_for(user: User | AnonymousUser | None) -> list[MenuEntry]:
-    """The menu entries this user may see; superusers see them all."""
+    """The menu entries this user may see; superusers see them all but the shortcuts."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     if user.is_superuser:
-        return list(MENU)
+        return [entry for entry in MENU if entry.superusers or user.role in entry.roles]
     return [entry for entry in MENU if user.role in entry.roles]
 
 
 def _active_key(request: HttpRequest, entries: list[MenuEntry]) -> str:
-    """The entry whose URL is the longest prefix of the current path."""
+    """The entry with the longest URL prefix (its own or an `also` one) of the current path."""
     best, best_len = "", 0
     for entry in entries:
-        url = entry.url
-        matches = request.path == url if url == "/" else request.path.startswith(url)
-        if matches and len(url) > best_len:
-            best, best_len = entry.key, len(url)
+        for url in entry.prefixes:
+            matches = request.path == url if url == "/" else request.path.startswith(url)
+            if matches and len(url) > best_len:
+                best, best_len = entry.key, len(url)
     return best
 
 
