@@ -447,13 +447,6 @@ def test_a_resent_order_answers_with_its_tracking_code(city: City, hotline: Any)
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="Format version 1 has no revision number or revision time: an older revision that "
-    "arrives late (a retry within the 300 s signature window) is applied as an update over a "
-    "newer one. Needs a field in the work-order format (or the signed timestamp stored per "
-    "order, a migration) to refuse it.",
-)
 def test_an_older_revision_arriving_late_does_not_overwrite_a_newer_one(
     city: City, hotline: Any
 ) -> None:
@@ -465,4 +458,5 @@ def test_an_older_revision_arriving_late_does_not_overwrite_a_newer_one(
     # The hotline's retry of the first revision, signed when it was first sent.
     late = post_order(Client(), order("V-1", title="第一版"), at=now - 60)
     assert late.status_code == 409
+    assert (late.json()["code"], late.json()["field"]) == ("stale_revision", "order_id")
     assert HotlineOrder.objects.get(order_id="V-1").title == "第二版"

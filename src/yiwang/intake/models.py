@@ -249,6 +249,9 @@ class HotlineOrder(models.Model):
     # sha256 of the order's canonical JSON: a resend with the same hash is the same order.
     content_hash = models.CharField(max_length=64)
     revision = models.PositiveIntegerField(_("修订次数"), default=1)
+    # When the hotline signed the revision we hold (the webhook's timestamp): a retry of an
+    # older revision arriving late is refused instead of overwriting a newer one.
+    signed_at = models.DateTimeField(_("签名时间"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices)
     # The validated order as received (the caller's phone included: never shown in lists).
     payload = models.JSONField(_("工单内容"))

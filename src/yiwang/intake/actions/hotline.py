@@ -210,12 +210,17 @@ def authenticate(
 
 
 def receive_order(
-    system: HotlineSystem, order: HotlineOrderIn, *, now: datetime | None = None
+    system: HotlineSystem,
+    order: HotlineOrderIn,
+    *,
+    now: datetime | None = None,
+    signed_at: datetime | None = None,
 ) -> OrderResult:
-    """Take one order from the hotline (the webhook): all of it or nothing."""
+    """Take one order from the hotline (the webhook): all of it or nothing. ``signed_at`` is
+    when the hotline signed it: a revision signed before the one held is refused (409)."""
     now = now or timezone.now()
     node = node_division()
-    row = hotline_bulk.Incoming.of(1, order)
+    row = hotline_bulk.Incoming.of(1, order, signed_at)
     for _attempt in range(2):
         try:
             with transaction.atomic():

@@ -37,7 +37,7 @@ from yiwang.cases.actions import Report, report_cases
 from yiwang.cases.actions.notes import Note, add_notes
 from yiwang.cases.models import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH, Case, Source
 from yiwang.catalog.models import ObjectType
-from yiwang.core.errors import ActionError, InvalidInput, PermissionDenied
+from yiwang.core.errors import ActionError, Conflict, InvalidInput, PermissionDenied
 from yiwang.core.scope import path_in_scope
 from yiwang.intake import addresses
 from yiwang.intake.actions.channels import channel_actor
@@ -83,11 +83,12 @@ class Incoming:
     order: HotlineOrderIn
     data: dict[str, Any]  # the canonical order, as stored
     digest: str  # its content hash
+    signed_at: datetime | None = None  # the webhook's signed time (batches have none)
 
     @classmethod
-    def of(cls, index: int, order: HotlineOrderIn) -> Incoming:
+    def of(cls, index: int, order: HotlineOrderIn, signed_at: datetime | None = None) -> Incoming:
         data = order.canonical()
-        return cls(index, order, data, content_hash(data))
+        return cls(index, order, data, content_hash(data), signed_at)
 
     @property
     def located(self) -> bool:
@@ -341,6 +342,13 @@ def apply_orders(
             if r.order.order_id in foreign
         ]
     changed = [r for r in rows if _hash_of(known, r) != r.digest]
+    stale = {r.order.order_id for r in changed if _older_than_held(known, r)}
+    refusals += [
+        Refusal(r.index, r.order.order_id, _stale(r.order.order_id))
+        for r in changed
+        if r.order.order_id in stale
+    ]
+    changed = [r for r in changed if r.order.order_id not in stale]
     places = dict(resolved or {})
     missing = [r.order.address for r in changed if r.order.address not in places]
     places.update(addresses.resolve_many(missing, node))
@@ -442,6 +450,24 @@ def apply_orders(
     return Applied(results)
 
 
+def _older_than_held(known: dict[str, HotlineOrder], row: Incoming) -> bool:
+    existing = known.get(row.order.order_id)
+    return (
+        existing is not None
+        and existing.signed_at is not None
+        and row.signed_at is not None
+        and row.signed_at < existing.signed_at
+    )
+
+
+def _stale(order_id: str) -> Conflict:
+    return Conflict(
+        "stale_revision",
+        f"工单 {order_id} 已有更新的修订（签名时间更晚），这次收到的是较早的修订，已忽略。",
+        "order_id",
+    )
+
+
 def _out_of_scope(order_id: str) -> PermissionDenied:
     return PermissionDenied(
         "out_of_scope", f"工单 {order_id} 不在您的管辖范围内，不能由您导入或修改。", "order_id"
@@ -485,6 +511,7 @@ def _write_new(system: HotlineSystem, plans: list[_Plan], node: Division, now: d
             resolved_division=p.resolved.division,
             division_path=_path(p, node),
             received_at=p.row.order.received_at,
+            signed_at=p.row.signed_at,
             case=p.case,
             created_at=now,
             updated_at=now,
@@ -505,6 +532,7 @@ UPDATED_FIELDS = (
     "address",
     "resolved_division",
     "received_at",
+    "signed_at",
     "updated_at",
     "division_path",
     "case",
@@ -530,6 +558,7 @@ def _write_changed(
         row.address = order.address.strip()
         row.resolved_division = p.resolved.division
         row.received_at = order.received_at
+        row.signed_at = p.row.signed_at or row.signed_at
         row.updated_at = now
         if p.case is not None:
             row.case, row.status = p.case, HotlineOrder.Status.FILED

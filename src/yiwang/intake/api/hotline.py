@@ -9,7 +9,7 @@ daily list is read by staff (session or bearer token) or other systems holding a
 No ``from __future__ import annotations``: ninja reads the handlers' annotations.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from ninja.security import APIKeyHeader
 
+from yiwang.core.textinput import is_ascii_digits
 from yiwang.intake import hotline_format, queries, signing
 from yiwang.intake.actions import hotline as actions
 from yiwang.intake.actions import hotline_batches
@@ -69,7 +70,10 @@ def receive_order(request: HttpRequest, body: HotlineOrderIn) -> Status:
     """同一工单编号、内容不变：200 `unchanged`；内容变化：200 `updated`；新工单：201 `created`。
     无坐标的工单进入“待定位”（`status`=`awaiting_location`），有坐标的直接转为案卷。
     签名不符、时间戳过期或系统未登记：401。"""
-    result = actions.receive_order(_system(request), body)
+    # The signature check has accepted this timestamp (digits, within the tolerance).
+    signed = request.headers.get(signing.TIMESTAMP_HEADER, "")
+    signed_at = datetime.fromtimestamp(int(signed), tz=UTC) if is_ascii_digits(signed) else None
+    result = actions.receive_order(_system(request), body, signed_at=signed_at)
     return Status(201 if result.outcome == "created" else 200, result.as_dict())
 
 
