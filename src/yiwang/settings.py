@@ -319,6 +319,7 @@ PERIODIC_TASKS = {
     "yiwang.org.tasks.prune_expired_tokens": 3600,
     "yiwang.cases.tasks.prune_idempotency_keys": 3600,
     "yiwang.org.tasks.prune_sign_in_logs": 24 * 3600,
+    "yiwang.intake.tasks.fail_interrupted_imports": 600,
     # 12345 hotline: queue the outcome of hotline cases from their timeline, send the outbox.
     "yiwang.intake.tasks.hotline_outbound": int(
         os.environ.get("YIWANG_HOTLINE_OUTBOUND_EVERY", "30")
@@ -339,6 +340,9 @@ HOTLINE_RETRY_BASE_SECONDS = int(os.environ.get("YIWANG_HOTLINE_RETRY_BASE", "30
 HOTLINE_RETRY_MAX_SECONDS = int(os.environ.get("YIWANG_HOTLINE_RETRY_MAX", "3600"))
 HOTLINE_MAX_ATTEMPTS = int(os.environ.get("YIWANG_HOTLINE_MAX_ATTEMPTS", "8"))
 HOTLINE_TIMEOUT_SECONDS = float(os.environ.get("YIWANG_HOTLINE_TIMEOUT", "10"))
+# A background hotline import still 导入中 after this many minutes was interrupted (its
+# worker stopped); the worker marks it failed (nothing was imported) every 10 minutes.
+HOTLINE_IMPORT_STALE_MINUTES = int(os.environ.get("YIWANG_HOTLINE_IMPORT_STALE_MINUTES", "60"))
 HOTLINE_BATCH_MAX_ROWS = int(os.environ.get("YIWANG_HOTLINE_BATCH_MAX_ROWS", "5000"))
 # An upload of more orders than this on the operators' page is imported by the worker, with
 # a progress bar (a 5,000-order batch takes several seconds even in bulk: bench/README.md).

@@ -168,3 +168,36 @@ def test_an_import_job_is_seen_by_its_uploader_alone(
     inspector = Client()
     inspector.force_login(city.users["inspector"])
     assert inspector.get(f"{PAGE}{job.pk}/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_whose_worker_died_is_marked_failed_and_nothing_was_imported(
+    city: City, hotline: HotlineSystem, settings: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yiwang.intake.actions import hotline_jobs
+
+    settings.HOTLINE_BATCH_IMMEDIATE_ROWS = 1
+    client = Client()
+    client.force_login(city.users["operator"])
+    upload(client, hotline, jsonl(*many_orders(3)), "stuck.jsonl")
+    job = HotlineImportJob.objects.get()
+    # A worker took the job two hours ago and died before writing anything.
+    hotline_jobs._claim(job.pk, timezone.now() - timedelta(hours=2))
+    fresh_upload = upload(client, hotline, jsonl(*many_orders(2)), "fresh.jsonl")
+    assert fresh_upload.status_code == 302
+    fresh = HotlineImportJob.objects.exclude(pk=job.pk).get()
+    hotline_jobs._claim(fresh.pk, timezone.now())  # started a minute ago: still running
+
+    assert hotline_jobs.fail_interrupted_imports() == 1
+
+    job.refresh_from_db()
+    fresh.refresh_from_db()
+    assert job.state == "failed" and "重新上传" in job.message and bytes(job.data) == b""
+    assert fresh.state == "running"
+    assert not HotlineOrder.objects.exists() and not Case.objects.exists()
+    assert "重新上传" in job_page(client, job)
+    assert AuditEntry.objects.filter(action="intake.hotline_batch.interrupted").count() == 1

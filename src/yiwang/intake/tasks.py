@@ -20,3 +20,8 @@ def hotline_outbound() -> dict[str, int]:
 def run_hotline_import(job_id: int) -> str:
     """Import a large batch uploaded on the operators' page (`hotline_jobs.run_import`)."""
     return hotline_jobs.run_import(job_id)
+
+
+@task()
+def fail_interrupted_imports() -> int:
+    return hotline_jobs.fail_interrupted_imports()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -183,3 +183,25 @@ def _refused(job: HotlineImportJob, message: str, errors: list[dict[str, object]
             f"后台导入未执行：{job.filename}",
             rows=len({e.get("index") for e in errors}),
         )
+
+
+def fail_interrupted_imports(*, now: datetime | None = None) -> int:
+    """Mark as failed the imports that have been 导入中 longer than any import takes (the
+    worker running them died or was stopped). The import writes its orders in one
+    transaction at its end, so such a job imported nothing; its uploader may send it again."""
+    now = now or timezone.now()
+    limit = now - timedelta(minutes=settings.HOTLINE_IMPORT_STALE_MINUTES)
+    stuck = list(
+        HotlineImportJob.objects.select_related("user").filter(
+            state=HotlineImportJob.State.RUNNING, started_at__lt=limit
+        )
+    )
+    for job in stuck:
+        with transaction.atomic():
+            _finish(
+                job,
+                HotlineImportJob.State.FAILED,
+                message=gettext("导入中断（后台任务停止），未导入任何工单；请重新上传。"),
+            )
+            audit.record(None, "intake.hotline_batch.interrupted", job, f"导入中断：{job.filename}")
+    return len(stuck)
