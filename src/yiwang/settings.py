@@ -318,6 +318,7 @@ PERIODIC_TASKS = {
     "yiwang.core.exports.tasks.prune_expired_exports": 3600,
     "yiwang.org.tasks.prune_expired_tokens": 3600,
     "yiwang.cases.tasks.prune_idempotency_keys": 3600,
+    "yiwang.cases.tasks.sweep_photo_files": 24 * 3600,
     "yiwang.org.tasks.prune_sign_in_logs": 24 * 3600,
     "yiwang.intake.tasks.fail_interrupted_imports": 600,
     # 12345 hotline: queue the outcome of hotline cases from their timeline, send the outbox.

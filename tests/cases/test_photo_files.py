@@ -392,3 +392,32 @@ def test_report_photos_go_through_the_same_path(city: City, media: Path) -> None
         content=phone_photo(),
     )  # fmt: skip
     assert photo.file.name.startswith("photos/") and "passwd" not in photo.file.name
+
+
+def test_the_daily_sweep_removes_old_files_no_photo_refers_to(
+    city: City, loop: Loop, media: Path
+) -> None:
+    import os
+    import time
+
+    from yiwang.cases.tasks import sweep_photo_files
+    from yiwang.core.models import AuditEntry
+
+    kept = attach(city, loop.report(), png(1))
+    # What a process killed between its commit and its file cleanup leaves behind: files in
+    # the photo layout that no row names, one two days old and one written a minute ago.
+    orphan = media / "photos" / "ab" / "cd" / ("ab" + "cd" + "0" * 60 + ".png")
+    young = media / "photos" / "ab" / "ef" / ("ab" + "ef" + "1" * 60 + ".png")
+    for path in (orphan, young):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png(2))
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(orphan, (two_days_ago, two_days_ago))
+    os.utime(media / kept.file.name, (two_days_ago, two_days_ago))
+
+    assert sweep_photo_files.call() == 1
+
+    assert not orphan.exists()
+    assert young.exists()  # an upload in progress writes its file before its row commits
+    assert (media / kept.file.name).exists()  # a photo's own file stays, however old
+    assert AuditEntry.objects.filter(action="cases.sweep_photo_files").count() == 1

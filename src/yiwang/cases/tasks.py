@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from yiwang.cases.actions import idempotency
+from yiwang.cases.actions import idempotency, photos
 
 
 @task()
 def prune_idempotency_keys() -> int:
     return idempotency.prune_idempotency_keys()
+
+
+@task()
+def sweep_photo_files() -> int:
+    return photos.sweep_orphan_files()

@@ -19,7 +19,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from yiwang.cases import scope
 from yiwang.cases.models import FINAL_STATES, Case, CaseEvent, CasePhoto, State, photo_file_name
-from yiwang.core import locks
+from yiwang.core import audit, locks
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.images import ImageRefused, clean_image, sniff_image_type
 from yiwang.org.models import User
@@ -399,3 +399,50 @@ def add_photos(
             release_file(name)
         raise
     return photos
+
+
+ORPHAN_GRACE = timedelta(hours=24)
+PHOTO_ROOT = "photos"  # photo_file_name writes photos/ab/cd/<sha256>.<ext>
+
+
+def sweep_orphan_files(*, now: datetime | None = None) -> int:
+    """Delete stored photo files no row refers to: left behind when a process died between
+    a commit and its file cleanup. Files younger than a day are left alone (an upload in
+    progress has written its file before its row commits); each is checked under its lock,
+    as `release_file` does. Returns how many files went."""
+    now = now or timezone.now()
+    storage = _storage()
+    removed = 0
+    for name in _stored_photo_names(storage):
+        try:
+            if storage.get_modified_time(name) > now - ORPHAN_GRACE:
+                continue
+        except (OSError, NotImplementedError):
+            continue
+        if CasePhoto.objects.filter(file=name).exists():
+            continue
+        release_file(name)
+        removed += 0 if storage.exists(name) else 1
+    if removed:
+        audit.record(
+            None,
+            "cases.sweep_photo_files",
+            ("cases.casephoto", "*"),
+            f"清理无引用的照片文件 {removed} 个",
+        )
+    return removed
+
+
+def _stored_photo_names(storage: Storage) -> list[str]:
+    """Every file under ``photos/ab/cd/`` (the layout `photo_file_name` writes)."""
+    names: list[str] = []
+    try:
+        firsts, _files = storage.listdir(PHOTO_ROOT)
+    except (OSError, FileNotFoundError):
+        return names
+    for first in firsts:
+        seconds, _ = storage.listdir(f"{PHOTO_ROOT}/{first}")
+        for second in seconds:
+            _dirs, files = storage.listdir(f"{PHOTO_ROOT}/{first}/{second}")
+            names += [f"{PHOTO_ROOT}/{first}/{second}/{name}" for name in files]
+    return names
