@@ -81,6 +81,9 @@ INSTALLED_APPS = [
     "yiwang.cases",
     # Channels that file cases through the case actions: public, phone, Open311, 12345, video.
     "yiwang.intake",
+    # Reading the case loop: indicators and scores; hotspots, bulletins and the dashboard.
+    "yiwang.evaluation",
+    "yiwang.reports",
     "yiwang.web",
     # The demo city loader (`yiwang load_demo`); it may import every app, no app imports it.
     "yiwang.demo",
