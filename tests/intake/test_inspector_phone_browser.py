@@ -281,3 +281,27 @@ def test_a_verify_task_is_found_nearest_first_and_done_with_a_photo(
         far.number
     ]
     assert errors == []
+
+
+def test_offline_the_task_list_shows_the_last_synced_tasks_read_only(
+    phone: tuple[Any, Any], live_server: Any, city: City
+) -> None:
+    context, page = phone
+    base = live_server.url
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    task = verify_task(city, 114.0511, 22.5411, "路口占道经营")
+    open_app(page, base, city.users["inspector"].username)
+    page.click(".phone-tabs a:has-text('任务')")
+    page.wait_for_selector(f".task-card[data-number='{task.number}']")
+
+    context.set_offline(True)
+    page.reload()  # the tasks page comes from the service worker; the list from the last sync
+    page.wait_for_selector("#tasks-offline")
+    assert "同步的任务（只读）" in page.inner_text("#tasks-offline")
+    assert page.eval_on_selector_all(".task-card", "els => els.map(e => e.dataset.number)") == [
+        task.number
+    ]
+    page.screenshot(path=f"{SHOTS}/6-tasks-offline.png", full_page=True)
+    context.set_offline(False)
+    assert errors == []

@@ -103,6 +103,7 @@ LABELS = {
     "component": _("部件"),
     "matter": _("事件"),
     "tasksOffline": _("离线：任务清单需要网络，联网后自动刷新。"),
+    "tasksSaved": _("离线：显示 %(time)s 同步的任务（只读），联网后自动刷新；办理任务需要网络。"),
     "tasksByDue": _("未获取到位置：按期限排序。"),
     "tasksByDistance": _("按距离排序（离您最近的在前）。"),
     "storageFailed": _("本机存储不可用，无法离线保存上报。"),

@@ -9,12 +9,31 @@
   var T = P.labels;
   var orderEl = document.getElementById("tasks-order");
   var position = null;
+  // The last list the server sent, per account: shown (read-only) when the phone is offline.
+  var SAVED = "yiwang-m-tasks-" + cfg.userId;
+
+  function notice(text) {
+    return Object.assign(document.createElement("p"),
+      { className: "hint", id: "tasks-offline", textContent: text });
+  }
+
+  function showSaved() {
+    var saved = null;
+    try { saved = JSON.parse(window.localStorage.getItem(SAVED) || "null"); } catch (e) { saved = null; }
+    if (!saved || typeof saved.html !== "string") {
+      listEl.replaceChildren(notice(T.tasksOffline));
+    } else {
+      var at = new Date(saved.at);
+      var hhmm = ("0" + at.getHours()).slice(-2) + ":" + ("0" + at.getMinutes()).slice(-2);
+      listEl.innerHTML = saved.html; // the server's own fragment, as it was sent
+      listEl.insertBefore(notice(T.tasksSaved.replace("%(time)s", hhmm)), listEl.firstChild);
+    }
+    listEl.setAttribute("aria-busy", "false");
+  }
 
   function load() {
     if (!navigator.onLine) {
-      listEl.replaceChildren(Object.assign(document.createElement("p"),
-        { className: "hint", id: "tasks-offline", textContent: T.tasksOffline }));
-      listEl.setAttribute("aria-busy", "false");
+      showSaved();
       return;
     }
     var url = cfg.tasksListUrl;
@@ -29,10 +48,12 @@
       if (html === null) return;
       listEl.innerHTML = html; // the server's own fragment
       listEl.setAttribute("aria-busy", "false");
+      try {
+        window.localStorage.setItem(SAVED, JSON.stringify({ html: html, at: Date.now() }));
+      } catch (e) { /* a full or disabled storage: the list just is not kept */ }
       orderEl.textContent = position ? T.tasksByDistance : T.tasksByDue;
     }).catch(function () {
-      listEl.replaceChildren(Object.assign(document.createElement("p"),
-        { className: "hint", textContent: T.tasksOffline }));
+      showSaved();
     });
   }
 
