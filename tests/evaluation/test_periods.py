@@ -44,3 +44,5 @@ def test_bad_periods_are_refused() -> None:
         period_of("custom", date(2026, 3, 10), date(2026, 3, 1))
     with pytest.raises(InvalidInput):
         period_of("fortnight", date(2026, 3, 10))
+    with pytest.raises(InvalidInput):
+        period_of("year", date(1, 1, 1))  # no year before it

@@ -72,6 +72,9 @@ class Period:
 
 def period_of(kind: str, day: date, last: date | None = None) -> Period:
     """The period of `kind` holding `day`; for ``custom``, `day` to `last` inclusive."""
+    # Far years have no cases and no previous year in `date` (year 1 → year 0): refused.
+    if not 1900 <= day.year <= 9000 or (last is not None and not 1900 <= last.year <= 9000):
+        raise InvalidInput("bad_date_range", "日期应在 1900 年至 9000 年之间", field="day")
     if kind == "day":
         return Period(kind, day, day + timedelta(days=1))
     if kind == "week":
@@ -86,9 +89,10 @@ def period_of(kind: str, day: date, last: date | None = None) -> Period:
     if kind == "year":
         return Period(kind, date(day.year, 1, 1), date(day.year + 1, 1, 1))
     if kind == "custom":
+        # bad_date_range: a date range that does not fit (the API's rule refusals).
         if last is None or last < day:
-            raise InvalidInput("invalid_period", "结束日期不能早于开始日期", field="end")
+            raise InvalidInput("bad_date_range", "请填写不早于开始日期的结束日期", field="end")
         if (last - day).days > 3660:
-            raise InvalidInput("invalid_period", "统计区间不能超过十年", field="end")
+            raise InvalidInput("bad_date_range", "统计区间不能超过十年", field="end")
         return Period(kind, day, last + timedelta(days=1))
     raise InvalidInput("invalid_period", "统计周期应为日、周、月、季、年或自定义", field="period")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -30,11 +31,13 @@ from yiwang.cases.scope import in_division, in_scope
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.scope import scoped
 from yiwang.evaluation.models import Scheme
-from yiwang.evaluation.periods import Period
+from yiwang.evaluation.periods import Period, period_of
 from yiwang.evaluation.scheme import region_class, score_subject
 from yiwang.evaluation.scoring import Composite, rate
 from yiwang.geo.models import UnitGrid
 from yiwang.org.models import Department, Division, User
+from yiwang.org.permissions import require_role
+from yiwang.org.roles import Role
 
 # Region level → the case column that names the region, and the grid column that does.
 REGION_LEVELS: dict[str, tuple[str, str]] = {
@@ -278,3 +281,34 @@ def evaluate(
             row.previous_score = before.get(row.key)
             row.year_before_score = last_year.get(row.key)
     return rows
+
+
+# Who reads evaluations: the command centre and leaders (each within their division).
+# Inspectors and handlers are the ones evaluated; they do not read the rankings here.
+READER_ROLES = (Role.LEADER, Role.ADMIN, Role.SHIFT_LEAD, Role.DISPATCHER, Role.OPERATOR)
+
+
+@dataclass
+class Evaluation:
+    kind: str
+    level: str
+    period: Period
+    scheme: str
+    rows: list[Row]
+
+
+def evaluation_for(
+    user: User,
+    kind: str,
+    period_kind: str,
+    day: date,
+    last: date | None = None,
+    level: str = "street",
+) -> Evaluation:
+    """What the page and the API show: checked input, the user's scope, ranked rows."""
+    require_role(user, READER_ROLES, "查看综合评价")
+    if kind not in SUBJECT_KINDS:
+        raise InvalidInput("invalid_subject", "考核对象应为区域或专业部门", field="subject")
+    period = period_of(period_kind, day, last)
+    rows = evaluate(user, period, kind, level=level)
+    return Evaluation(kind, level if kind == "region" else "", period, current_scheme().label, rows)

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from yiwang.core.errors import InvalidInput
 from yiwang.evaluation.scoring import (
     Band,
@@ -122,27 +124,27 @@ GBT_30428_4: dict[str, Any] = {
     },
 }
 
-# Chinese names of the indicators (pages, exports, the API's labels).
+# Chinese names of the indicators (the API's labels; pages translate them).
 INDICATOR_LABELS: dict[str, str] = {
-    "valid_report_rate": "有效上报率",
-    "missed_report_rate": "漏报率",
-    "on_time_verify_rate": "按时核实率",
-    "on_time_check_rate": "按时核查率",
-    "accept_count": "受理数",
-    "verify_send_on_time_rate": "核实按时派发率",
-    "check_send_on_time_rate": "核查按时派发率",
-    "on_time_register_rate": "按时立案率",
-    "accurate_register_rate": "准确立案率",
-    "on_time_close_rate": "按期结案率",
-    "dispatch_count": "派遣数",
-    "on_time_dispatch_rate": "按时派遣率",
-    "accurate_dispatch_rate": "准确派遣率",
-    "register_count": "立案数",
-    "close_rate": "结案率",
-    "on_time_handle_rate": "按期处置率",
-    "rework_rate": "返工率",
-    "public_report_rate": "监督举报率",
-    "register_per_grid": "网格平均立案数",
+    "valid_report_rate": gettext_noop("有效上报率"),
+    "missed_report_rate": gettext_noop("漏报率"),
+    "on_time_verify_rate": gettext_noop("按时核实率"),
+    "on_time_check_rate": gettext_noop("按时核查率"),
+    "accept_count": gettext_noop("受理数"),
+    "verify_send_on_time_rate": gettext_noop("核实按时派发率"),
+    "check_send_on_time_rate": gettext_noop("核查按时派发率"),
+    "on_time_register_rate": gettext_noop("按时立案率"),
+    "accurate_register_rate": gettext_noop("准确立案率"),
+    "on_time_close_rate": gettext_noop("按期结案率"),
+    "dispatch_count": gettext_noop("派遣数"),
+    "on_time_dispatch_rate": gettext_noop("按时派遣率"),
+    "accurate_dispatch_rate": gettext_noop("准确派遣率"),
+    "register_count": gettext_noop("立案数"),
+    "close_rate": gettext_noop("结案率"),
+    "on_time_handle_rate": gettext_noop("按期处置率"),
+    "rework_rate": gettext_noop("返工率"),
+    "public_report_rate": gettext_noop("监督举报率"),
+    "register_per_grid": gettext_noop("网格平均立案数"),
 }
 
 
