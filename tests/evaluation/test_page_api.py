@@ -55,3 +55,11 @@ def test_api_refusals(client: Any, city: City) -> None:
     refused = client.get("/api/evaluation/region")
     assert refused.status_code == 403
     assert client.get("/evaluation/").status_code == 403
+
+
+def test_api_dispatcher_scores(client: Any, city: City, march: dict[str, Case]) -> None:
+    client.force_login(city.users["leader"])
+    body = client.get("/api/evaluation/dispatcher", {"day": "2026-03-15"}).json()
+    (row,) = body["rows"]
+    # a1, a2, a3, b1 dispatched on time, none reworked: 0·20 + 100·40 + 100·40 → 80, B.
+    assert (row["counts"]["dispatched"], row["score"], row["grade"]) == (4, 80.0, "B")

@@ -67,11 +67,11 @@ def evaluation_out(result: queries.Evaluation) -> dict[str, Any]:
 @router.get(
     "/{subject}",
     response={200: EvaluationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-    summary="综合评价：区域或专业部门的得分、等级与排名",
+    summary="综合评价：区域、专业部门、派遣员或值班长的得分、等级与排名",
 )
 def evaluation(
     request: HttpRequest,
-    subject: Literal["region", "department"],
+    subject: Literal["region", "department", "dispatcher", "shift_lead"],
     period: Literal["day", "week", "month", "quarter", "year", "custom"] = "month",
     day: IsoDate | None = None,
     end: IsoDate | None = None,

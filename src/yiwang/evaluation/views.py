@@ -22,13 +22,21 @@ from yiwang.org.permissions import acting_user
 COLUMNS = {
     "region": ["public_report_rate", "register_per_grid", "close_rate", "on_time_close_rate"],
     "department": ["close_rate", "on_time_handle_rate", "rework_rate"],
+    "dispatcher": ["on_time_dispatch_rate", "accurate_dispatch_rate"],
+    "shift_lead": ["on_time_register_rate", "accurate_register_rate", "on_time_close_rate"],
 }
 PERCENT = {"register_per_grid"}  # …is not a rate: shown as a number
 
 
 class EvaluationForm(forms.Form):
     subject = forms.ChoiceField(
-        label=_("考核对象"), choices=[("region", _("区域")), ("department", _("专业部门"))]
+        label=_("考核对象"),
+        choices=[
+            ("region", _("区域")),
+            ("department", _("专业部门")),
+            ("dispatcher", _("派遣员")),
+            ("shift_lead", _("值班长")),
+        ],
     )
     level = forms.ChoiceField(
         label=_("区域层级"),
