@@ -103,6 +103,7 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def _register_routers() -> None:
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
+    from yiwang.evaluation.api import router as evaluation_router
     from yiwang.geo.api import router as geo_router
     from yiwang.intake.api.hotline import router as hotline_router
     from yiwang.intake.api.inspector import router as inspector_router
@@ -116,6 +117,7 @@ def _register_routers() -> None:
     api.add_router("/intake/inspector", inspector_router)
     api.add_router("/intake/hotline", hotline_router)
     api.add_router("/intake", alarms_router)
+    api.add_router("/evaluation", evaluation_router)
 
 
 _register_routers()

@@ -74,6 +74,12 @@ MENU: tuple[MenuEntry, ...] = (
         frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.ADMIN}),
         also=("intake_public:review_queue",),
     ),
+    MenuEntry(
+        "evaluation",
+        _("综合评价"),
+        "evaluation:page",
+        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.ADMIN}),
+    ),
     MenuEntry("map", _("地图"), "web:map"),
     MenuEntry("types", _("部件事件分类"), "web:types"),
     MenuEntry("components", _("部件"), "web:components"),

@@ -1,0 +1,88 @@
+"""Evaluation API: ranked scores of regions or departments for a period."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router
+
+from yiwang.cases.schemas import IsoDate
+from yiwang.core.schemas import ErrorOut
+from yiwang.evaluation import queries
+from yiwang.evaluation.periods import Period
+from yiwang.evaluation.schemas import EvaluationOut
+from yiwang.evaluation.scheme import INDICATOR_LABELS
+from yiwang.org.permissions import acting_user
+
+router = Router(tags=["综合评价"])
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def period_out(p: Period) -> dict[str, Any]:
+    return {"kind": p.kind, "start": p.start, "end": p.end - timedelta(days=1), "label": p.label}
+
+
+def evaluation_out(result: queries.Evaluation) -> dict[str, Any]:
+    return {
+        "subject": result.kind,
+        "level": result.level,
+        "scheme": result.scheme,
+        "period": period_out(result.period),
+        "previous_period": period_out(result.period.previous()),
+        "year_before_period": period_out(result.period.year_before()),
+        "rows": [
+            {
+                "rank": row.rank,
+                "key": str(row.key),
+                "name": row.name,
+                "score": _num(row.result.score),
+                "grade": row.result.grade,
+                "previous_score": _num(row.previous_score),
+                "year_before_score": _num(row.year_before_score),
+                "counts": row.counts,
+                "rates": {k: _num(v) for k, v in row.rates.items()},
+                "parts": [
+                    {
+                        "indicator": part.indicator,
+                        "label": INDICATOR_LABELS[part.indicator],
+                        "weight": float(part.weight),
+                        "effective_weight": float(row.result.effective_weights[part.indicator]),
+                        "score": _num(part.score),
+                    }
+                    for part in row.result.parts
+                ],
+            }
+            for row in result.rows
+        ],
+    }
+
+
+@router.get(
+    "/{subject}",
+    response={200: EvaluationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="综合评价：区域、专业部门、派遣员或值班长的得分、等级与排名",
+)
+def evaluation(
+    request: HttpRequest,
+    subject: Literal["region", "department", "dispatcher", "shift_lead"],
+    period: Literal["day", "week", "month", "quarter", "year", "custom"] = "month",
+    day: IsoDate | None = None,
+    end: IsoDate | None = None,
+    level: Literal["district", "street", "community", "grid"] = "street",
+) -> dict[str, Any]:
+    """The period of kind `period` holding `day` (default today, Asia/Shanghai); for
+    `custom`, `day` to `end` inclusive. Rows are ranked by score (无数据 last), each with
+    its counts, rates (null: 无数据), 分值 per indicator, and 环比 / 同比 scores under the
+    same scheme version. Scoped to the caller's division."""
+    user = acting_user(request)
+    result = queries.evaluation_for(
+        user, subject, period, day or timezone.localdate(), end, level=level
+    )
+    return evaluation_out(result)
