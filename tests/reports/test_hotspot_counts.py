@@ -80,8 +80,8 @@ def test_voided_and_merged_cases_are_not_counted(big: City) -> None:
 @pytest.mark.parametrize(
     ("change", "code"),
     [
-        ({"end": date(2026, 10, 1)}, "bad_period"),
-        ({"end": date(2027, 12, 1)}, "period_too_long"),
+        ({"end": date(2026, 10, 1)}, "bad_date_range"),
+        ({"end": date(2027, 12, 1)}, "bad_date_range"),
         ({"resolution": 15}, "bad_resolution"),
         ({"type_code": "6"}, "bad_type_code"),
         ({"kind": "thing"}, "bad_kind"),

@@ -25,6 +25,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Reports that were not real problems (作废) or repeat another case (合并) are not counted.
 NOT_COUNTED = (State.VOIDED, State.MERGED)
 MAX_PERIOD_DAYS = 366
+# Gi* over more cells than this takes seconds and draws an unreadable map: ask for a
+# coarser resolution instead (a city of 2,000 km² has about 20,000 cells at resolution 9).
+MAX_CELLS = 40_000
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,9 @@ class Filters:
 
     def checked(self) -> Filters:
         if self.end < self.start:
-            raise InvalidInput("bad_period", "结束日期不能早于开始日期。", "end")
+            raise InvalidInput("bad_date_range", "结束日期不能早于开始日期。", "end")
         if (self.end - self.start).days >= MAX_PERIOD_DAYS:
-            raise InvalidInput("period_too_long", "统计期不能超过一年。", "start")
+            raise InvalidInput("bad_date_range", "统计期不能超过一年。", "start")
         if not hs.MIN_RESOLUTION <= self.resolution <= hs.MAX_RESOLUTION:
             raise InvalidInput(
                 "bad_resolution",
@@ -98,7 +101,14 @@ def study_area(user: User, resolution: int) -> set[str]:
 
 def getis_ord(user: User, filters: Filters, *, seed: int = hs.SEED) -> list[hs.CellStat]:
     counts = cell_counts(user, filters)
-    return hs.getis_ord(counts, study_area(user, filters.resolution), seed=seed)
+    area = study_area(user, filters.resolution)
+    if len(area | set(counts)) > MAX_CELLS:
+        raise InvalidInput(
+            "too_many_cells",
+            f"该分辨率下统计范围超过 {MAX_CELLS} 个网格单元，请选择较低的分辨率。",
+            "resolution",
+        )
+    return hs.getis_ord(counts, area, seed=seed)
 
 
 def recurrences(user: User, filters: Filters, *, min_count: int, days: int) -> list[hs.Recurrence]:
