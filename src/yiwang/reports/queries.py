@@ -17,9 +17,11 @@ from yiwang.cases import queries as case_queries
 from yiwang.cases.models import Case, State
 from yiwang.catalog.models import ObjectType
 from yiwang.core.errors import InvalidInput
+from yiwang.core.scope import scoped
 from yiwang.geo import queries as geo_queries
 from yiwang.org.models import User
 from yiwang.reports import hotspots as hs
+from yiwang.reports.models import SpotCheck, SupervisedSpot
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Reports that were not real problems (作废) or repeat another case (合并) are not counted.
@@ -125,3 +127,16 @@ def type_names(type_ids: set[int]) -> dict[int, tuple[str, str]]:
     """type id → (code, name), for labelling a list."""
     rows = ObjectType.objects.filter(pk__in=type_ids).values_list("pk", "code", "name")
     return {pk: (code, name) for pk, code, name in rows}
+
+
+def supervised_spots(user: User) -> QuerySet[SupervisedSpot]:
+    """Spots under supervision in the user's division subtree, newest first."""
+    qs = SupervisedSpot.objects.filter(status=SupervisedSpot.Status.ACTIVE)
+    return scoped(qs, user, "division_path").order_by("-started_at", "-id")
+
+
+def spot_checks(user: User, limit: int = 50) -> list[SpotCheck]:
+    """The latest check tasks of the spots in scope (what inspectors go to check)."""
+    qs = SpotCheck.objects.filter(spot__status=SupervisedSpot.Status.ACTIVE)
+    qs = scoped(qs, user, "spot__division_path").select_related("spot")
+    return list(qs.order_by("-created_at", "-id")[:limit])

@@ -6,4 +6,6 @@ app_name = "reports"
 
 urlpatterns = [
     path("hotspots/", views.hotspots_page, name="hotspots"),
+    path("supervision/", views.supervision_page, name="supervision"),
+    path("supervision/<int:spot_id>/release/", views.release_spot, name="release_spot"),
 ]

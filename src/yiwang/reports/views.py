@@ -8,14 +8,15 @@ import h3
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from yiwang.core.errors import InvalidInput
+from yiwang.core.errors import ActionError, InvalidInput
 from yiwang.geo import queries as geo_queries
-from yiwang.org.permissions import acting_user
+from yiwang.org.permissions import acting_user, has_role
+from yiwang.reports import actions, queries
 from yiwang.reports import api as reports_api
-from yiwang.reports import queries
 from yiwang.reports.forms import HotspotForm
 
 RANKED = 20  # rows in each ranked list
@@ -90,3 +91,51 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
         },
     )
     return render(request, "reports/hotspots.html", context)
+
+
+@login_required
+def supervision_page(request: HttpRequest) -> HttpResponse:
+    """重点监管: the spots under supervision, the latest check tasks, and the form to add one."""
+    user = acting_user(request)
+    error = ""
+    if request.method == "POST":
+        try:
+            frequency = int(request.POST.get("frequency_days", "") or 0)
+            actions.supervise(
+                user,
+                cell=request.POST.get("cell", "").strip(),
+                frequency_days=frequency,
+                reason=request.POST.get("reason", ""),
+            )
+        except ValueError:
+            error = str(_("核查频次应为整数天数。"))
+        except ActionError as refused:
+            return render(
+                request,
+                "reports/supervision.html",
+                _supervision_context(user, refused.message, request.POST),
+                status=refused.status,
+            )
+        if not error:
+            return redirect("reports:supervision")
+    context = _supervision_context(user, error, request.POST or request.GET)
+    return render(request, "reports/supervision.html", context, status=400 if error else 200)
+
+
+def _supervision_context(user: Any, error: str, data: Any) -> dict[str, Any]:
+    return {
+        "spots": list(queries.supervised_spots(user)[:200]),
+        "checks": queries.spot_checks(user),
+        "error": error,
+        "cell": data.get("cell", ""),
+        "reason": data.get("reason", ""),
+        "frequency_days": data.get("frequency_days", "7"),
+        "can_supervise": has_role(user, actions.SUPERVISOR_ROLES),
+    }
+
+
+@login_required
+@require_POST
+def release_spot(request: HttpRequest, spot_id: int) -> HttpResponse:
+    actions.release(acting_user(request), spot_id)
+    return redirect("reports:supervision")
