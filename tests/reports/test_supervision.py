@@ -4,6 +4,7 @@ the chosen frequency until the spot is released; each write is audited."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import h3
 import pytest
@@ -81,3 +82,18 @@ def test_page_puts_a_cell_under_supervision_and_releases_it(city: City) -> None:
     )
     assert response.status_code == 403
     assert "只有" in response.content.decode()
+
+
+@pytest.mark.browser
+def test_supervision_page_in_the_browser(city: City, browser_page: Any, live_server: Any) -> None:
+    spot = actions.supervise(city.users["leader"], cell=CELL, frequency_days=7, reason="夜市占道")
+    actions.generate_checks()
+    page = browser_page
+    page.goto(f"{live_server.url}/login/?next=/reports/supervision/")
+    page.fill("#id_username", city.users["leader"].username)
+    page.fill("#id_password", "test-pass-123")
+    with page.expect_navigation(url=f"{live_server.url}/reports/supervision/"):
+        page.click("button[type=submit]:has-text('登录')")
+    assert page.locator("#spots tbody tr").count() == 1
+    assert page.locator("#checks tbody tr").first.inner_text().startswith(spot.cell)
+    page.screenshot(path="/tmp/supervision-page.png", full_page=True)
