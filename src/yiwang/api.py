@@ -109,6 +109,7 @@ def _register_routers() -> None:
     from yiwang.intake.api.inspector import router as inspector_router
     from yiwang.intake.api.video import router as alarms_router
     from yiwang.org.api import router as org_router
+    from yiwang.reports.api import router as reports_router
 
     api.add_router("/auth", org_router)
     api.add_router("/geo", geo_router)
@@ -118,6 +119,7 @@ def _register_routers() -> None:
     api.add_router("/intake/hotline", hotline_router)
     api.add_router("/intake", alarms_router)
     api.add_router("/evaluation", evaluation_router)
+    api.add_router("/reports", reports_router)
 
 
 _register_routers()

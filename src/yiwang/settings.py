@@ -324,6 +324,8 @@ PERIODIC_TASKS = {
     "yiwang.cases.tasks.sweep_photo_files": 24 * 3600,
     "yiwang.org.tasks.prune_sign_in_logs": 24 * 3600,
     "yiwang.intake.tasks.fail_interrupted_imports": 600,
+    # 重点监管: a check task for each supervised hotspot whose frequency has come round.
+    "yiwang.reports.tasks.generate_spot_checks": 3600,
     # 12345 hotline: queue the outcome of hotline cases from their timeline, send the outbox.
     "yiwang.intake.tasks.hotline_outbound": int(
         os.environ.get("YIWANG_HOTLINE_OUTBOUND_EVERY", "30")

@@ -17,5 +17,6 @@ urlpatterns = [
     path("intake/", include("yiwang.intake.urls")),
     path("report/", include("yiwang.intake.urls_public")),
     path("intake/video/", include("yiwang.intake.video_urls")),
+    path("reports/", include("yiwang.reports.urls")),
     path("", include("yiwang.web.urls")),
 ]

@@ -81,6 +81,12 @@ MENU: tuple[MenuEntry, ...] = (
         frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.ADMIN}),
     ),
     MenuEntry("map", _("地图"), "web:map"),
+    MenuEntry(
+        "hotspots",
+        _("热点分析"),
+        "reports:hotspots",
+        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.ADMIN}),
+    ),
     MenuEntry("types", _("部件事件分类"), "web:types"),
     MenuEntry("components", _("部件"), "web:components"),
     MenuEntry("exports", _("我的导出"), "web:exports"),

@@ -1,0 +1,187 @@
+"""Hotspot API (mounted at /api/reports): cells with counts and Gi*, recurring problems.
+
+Every answer is limited to the cases and grids in the caller's scope (`reports.queries`).
+"""
+
+import math
+from datetime import date, timedelta
+from typing import Any, Literal
+
+import h3
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from yiwang.cases.schemas import IsoDate
+from yiwang.org.permissions import acting_user
+from yiwang.reports import hotspots as hs
+from yiwang.reports import queries
+
+router = Router(tags=["分析"])
+
+DEFAULT_DAYS = 30
+
+
+class HotspotFilters(Schema):
+    start: IsoDate | None = Field(None, description="统计期开始日期（含），默认 30 天前")
+    end: IsoDate | None = Field(None, description="统计期结束日期（含），默认今天（北京时间）")
+    resolution: int = Field(
+        hs.DEFAULT_RESOLUTION,
+        ge=hs.MIN_RESOLUTION,
+        le=hs.MAX_RESOLUTION,
+        description="H3 分辨率（6–11，9 约为边长 0.2 公里）",
+    )
+    kind: Literal["component", "matter"] | None = Field(None, description="部件或事件")
+    type_code: str | None = Field(
+        None, pattern=r"^([0-9]{2}|[0-9]{5})$", description="5 位小类代码或 2 位大类代码"
+    )
+
+    def filters(self) -> queries.Filters:
+        today = timezone.localdate(timezone.now(), queries.SHANGHAI)
+        end = self.end or today
+        start = self.start or end - timedelta(days=DEFAULT_DAYS - 1)
+        return queries.Filters(
+            start=start,
+            end=end,
+            resolution=self.resolution,
+            kind=self.kind or "",
+            type_code=self.type_code or "",
+        )
+
+
+class RecurrenceFilters(HotspotFilters):
+    min_count: int = Field(3, ge=2, le=1000, description="至少重复次数 k")
+    days: int = Field(7, ge=1, le=queries.MAX_PERIOD_DAYS, description="时间窗 N（天）")
+
+
+class PolygonGeometry(Schema):
+    type: Literal["Polygon"] = "Polygon"
+    coordinates: list[list[list[float]]]
+
+
+class CellProperties(Schema):
+    cell: str = Field(description="H3 单元编号")
+    count: int = Field(description="案卷数")
+    z: float | None = Field(description="Gi* z 值")
+    p: float | None = Field(description="双侧正态 p 值")
+    z_sim: float | None = Field(description="置换检验 z 值")
+    p_sim: float | None = Field(description="置换检验伪 p 值")
+    kind: Literal["hot", "cold", ""] = Field(description="hot 热点 / cold 冷点 / 空：不显著")
+    confidence: Literal[99, 95, 90, 0] = Field(description="置信度（%）")
+
+
+class CellFeature(Schema):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: PolygonGeometry
+    properties: CellProperties
+
+
+class CellCollection(Schema):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[CellFeature]
+    resolution: int
+    start: date
+    end: date
+    cells: int = Field(description="统计范围内的单元数（含无案卷单元）")
+    cases: int = Field(description="统计的案卷数")
+
+
+class RecurrenceOut(Schema):
+    cell: str
+    lon: float
+    lat: float
+    type_code: str
+    type_name: str
+    count: int = Field(description="最密集时间窗内的案卷数")
+    total: int = Field(description="统计期内同类型同单元的案卷数")
+    window_start: str
+    window_end: str
+    numbers: list[str]
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def polygon(cell: str) -> dict[str, Any]:
+    ring = [[round(lon, 7), round(lat, 7)] for lat, lon in h3.cell_to_boundary(cell)]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
+def cell_features(stats: list[hs.CellStat]) -> list[dict[str, Any]]:
+    """Cells with cases or a significant Gi* (the empty, insignificant rest stays out)."""
+    return [
+        {
+            "type": "Feature",
+            "id": s.cell,
+            "geometry": polygon(s.cell),
+            "properties": {
+                "cell": s.cell,
+                "count": s.count,
+                "z": _finite(s.z),
+                "p": _finite(s.p),
+                "z_sim": _finite(s.z_sim),
+                "p_sim": _finite(s.p_sim),
+                "kind": s.kind,
+                "confidence": s.confidence,
+            },
+        }
+        for s in stats
+        if s.count or s.kind
+    ]
+
+
+@router.get("/hotspots/cells", response=CellCollection, summary="热点单元（H3，Gi* 热点分析）")
+def hotspot_cells(request: HttpRequest, params: Query[HotspotFilters]) -> dict[str, Any]:
+    """统计期内各 H3 单元的案卷数与 Getis-Ord Gi* 结果（GeoJSON）。置信度按 Gi* z 值的
+    双侧正态 p 值划分：≤0.01 为 99%，≤0.05 为 95%，≤0.10 为 90%。"""
+    filters = params.filters()
+    stats = queries.getis_ord(acting_user(request), filters)
+    return {
+        "type": "FeatureCollection",
+        "features": cell_features(stats),
+        "resolution": filters.resolution,
+        "start": filters.start,
+        "end": filters.end,
+        "cells": len(stats),
+        "cases": sum(s.count for s in stats),
+    }
+
+
+def recurrence_rows(recurrences: list[hs.Recurrence]) -> list[dict[str, Any]]:
+    names = queries.type_names({r.type_id for r in recurrences})
+    rows = []
+    for r in recurrences:
+        lat, lon = h3.cell_to_latlng(r.cell)
+        code, name = names.get(r.type_id, ("", ""))
+        rows.append(
+            {
+                "cell": r.cell,
+                "lon": round(lon, 7),
+                "lat": round(lat, 7),
+                "type_code": code,
+                "type_name": name,
+                "count": r.count,
+                "total": r.total,
+                "window_start": timezone.localtime(r.window_start, queries.SHANGHAI).isoformat(),
+                "window_end": timezone.localtime(r.window_end, queries.SHANGHAI).isoformat(),
+                "numbers": r.numbers,
+            }
+        )
+    return rows
+
+
+@router.get(
+    "/hotspots/recurrences",
+    response=list[RecurrenceOut],
+    summary="重复发生的问题（同类型、同地点，N 天内至少 k 次）",
+)
+def hotspot_recurrences(
+    request: HttpRequest, params: Query[RecurrenceFilters]
+) -> list[dict[str, Any]]:
+    """同一 H3 单元内同一类型的案卷在任意 N 天内至少 k 次，按最密集时间窗的次数排序。"""
+    found = queries.recurrences(
+        acting_user(request), params.filters(), min_count=params.min_count, days=params.days
+    )
+    return recurrence_rows(found)

@@ -1,0 +1,66 @@
+"""Tables of the reports app: hotspots under key supervision (重点监管) and their checks."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class SupervisedSpot(models.Model):
+    """An H3 cell put under key supervision: inspectors get a check task every
+    `frequency_days` days until it is released."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("监管中")
+        RELEASED = "released", _("已解除")
+
+    cell = models.CharField(_("H3 单元"), max_length=16)
+    resolution = models.PositiveSmallIntegerField(_("分辨率"))
+    lon = models.FloatField(_("经度"))
+    lat = models.FloatField(_("纬度"))
+    # The community of the grid holding the cell's centre: who may see the spot and its checks.
+    division_path = models.CharField(_("区划路径"), max_length=80, db_index=True)
+    reason = models.CharField(_("监管理由"), max_length=200)
+    frequency_days = models.PositiveSmallIntegerField(_("核查频次（天）"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(_("开始时间"))
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    last_check_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重点监管点位")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cell", "division_path"],
+                condition=Q(status="active"),
+                name="spot_one_active_per_cell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.cell
+
+
+class SpotCheck(models.Model):
+    """A check task (核查任务) for the inspectors of a supervised spot."""
+
+    spot = models.ForeignKey(SupervisedSpot, on_delete=models.CASCADE, related_name="checks")
+    created_at = models.DateTimeField(_("下达时间"))
+    due_at = models.DateTimeField(_("核查时限"))
+
+    class Meta:
+        verbose_name = _("重点监管核查任务")
+        indexes = [models.Index(fields=["spot", "-created_at"], name="spot_check_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.spot.cell} {self.created_at:%Y-%m-%d}"

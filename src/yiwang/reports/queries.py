@@ -1,0 +1,142 @@
+"""The read side of the reports app: hotspots of the cases in the acting user's scope.
+
+Cases are read through `yiwang.cases.queries.cases(user)` (division subtree, a handler's
+department) and the study area from `yiwang.geo.queries.grids(user)`; the computations are in
+`reports.hotspots`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+
+from yiwang.cases import queries as case_queries
+from yiwang.cases.models import Case, State
+from yiwang.catalog.models import ObjectType
+from yiwang.core.errors import InvalidInput
+from yiwang.core.scope import scoped
+from yiwang.geo import queries as geo_queries
+from yiwang.org.models import User
+from yiwang.reports import hotspots as hs
+from yiwang.reports.models import SpotCheck, SupervisedSpot
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Reports that were not real problems (作废) or repeat another case (合并) are not counted.
+NOT_COUNTED = (State.VOIDED, State.MERGED)
+MAX_PERIOD_DAYS = 366
+# Gi* over more cells than this takes seconds and draws an unreadable map: ask for a
+# coarser resolution instead (a city of 2,000 km² has about 20,000 cells at resolution 9).
+MAX_CELLS = 40_000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which cases a hotspot counts: reported from `start` to `end` (Asia/Shanghai days,
+    both included), of one type or major class, aggregated at `resolution`."""
+
+    start: date
+    end: date
+    resolution: int = hs.DEFAULT_RESOLUTION
+    kind: str = ""  # "component" / "matter" / "" (both)
+    type_code: str = ""  # 5 digits: one type; 2 digits: a major class; "": every type
+
+    def checked(self) -> Filters:
+        if self.end < self.start:
+            raise InvalidInput("bad_date_range", "结束日期不能早于开始日期。", "end")
+        if (self.end - self.start).days >= MAX_PERIOD_DAYS:
+            raise InvalidInput("bad_date_range", "统计期不能超过一年。", "start")
+        if not hs.MIN_RESOLUTION <= self.resolution <= hs.MAX_RESOLUTION:
+            raise InvalidInput(
+                "bad_resolution",
+                f"分辨率应在 {hs.MIN_RESOLUTION} 到 {hs.MAX_RESOLUTION} 之间。",
+                "resolution",
+            )
+        if self.kind not in ("", "component", "matter"):
+            raise InvalidInput("bad_kind", "类型应为 部件 或 事件。", "kind")
+        if self.type_code and not (
+            self.type_code.isascii() and self.type_code.isdigit() and len(self.type_code) in (2, 5)
+        ):
+            raise InvalidInput(
+                "bad_type_code", "类型代码应为 5 位小类代码或 2 位大类代码。", "type_code"
+            )
+        return self
+
+
+def _bounds(filters: Filters) -> tuple[datetime, datetime]:
+    start = datetime.combine(filters.start, time.min, SHANGHAI)
+    end = datetime.combine(filters.end + timedelta(days=1), time.min, SHANGHAI)
+    return start, end
+
+
+def counted_cases(user: User, filters: Filters) -> QuerySet[Case]:
+    start, end = _bounds(filters.checked())
+    qs = case_queries.cases(user).filter(reported_at__gte=start, reported_at__lt=end)
+    qs = qs.exclude(state__in=NOT_COUNTED)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if len(filters.type_code) == 5:
+        qs = qs.filter(type__code=filters.type_code)
+    elif len(filters.type_code) == 2:
+        qs = qs.filter(type__major_code=filters.type_code)
+    return qs
+
+
+def case_rows(user: User, filters: Filters) -> list[hs.CaseRow]:
+    values = counted_cases(user, filters).values_list(
+        "number", "type_id", "lon", "lat", "reported_at"
+    )
+    return [hs.CaseRow(*row) for row in values.order_by()]
+
+
+def cell_counts(user: User, filters: Filters) -> dict[str, int]:
+    """Cases per H3 cell (cells without cases are left out)."""
+    return hs.count_cells(case_rows(user, filters), filters.resolution)
+
+
+def study_area(user: User, resolution: int) -> set[str]:
+    outlines = geo_queries.grids(user).values_list("geometry", flat=True).order_by()
+    return hs.area_cells(outlines, resolution)
+
+
+def getis_ord(user: User, filters: Filters, *, seed: int = hs.SEED) -> list[hs.CellStat]:
+    counts = cell_counts(user, filters)
+    area = study_area(user, filters.resolution)
+    if len(area | set(counts)) > MAX_CELLS:
+        raise InvalidInput(
+            "too_many_cells",
+            f"该分辨率下统计范围超过 {MAX_CELLS} 个网格单元，请选择较低的分辨率。",
+            "resolution",
+        )
+    return hs.getis_ord(counts, area, seed=seed)
+
+
+def recurrences(user: User, filters: Filters, *, min_count: int, days: int) -> list[hs.Recurrence]:
+    if not 2 <= min_count <= 1000:
+        raise InvalidInput("bad_min_count", "重复次数应在 2 到 1000 之间。", "min_count")
+    if not 1 <= days <= MAX_PERIOD_DAYS:
+        raise InvalidInput("bad_days", "时间窗应在 1 到 366 天之间。", "days")
+    return hs.recurrences(
+        case_rows(user, filters), filters.resolution, min_count=min_count, days=days
+    )
+
+
+def type_names(type_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """type id → (code, name), for labelling a list."""
+    rows = ObjectType.objects.filter(pk__in=type_ids).values_list("pk", "code", "name")
+    return {pk: (code, name) for pk, code, name in rows}
+
+
+def supervised_spots(user: User) -> QuerySet[SupervisedSpot]:
+    """Spots under supervision in the user's division subtree, newest first."""
+    qs = SupervisedSpot.objects.filter(status=SupervisedSpot.Status.ACTIVE)
+    return scoped(qs, user, "division_path").order_by("-started_at", "-id")
+
+
+def spot_checks(user: User, limit: int = 50) -> list[SpotCheck]:
+    """The latest check tasks of the spots in scope (what inspectors go to check)."""
+    qs = SpotCheck.objects.filter(spot__status=SupervisedSpot.Status.ACTIVE)
+    qs = scoped(qs, user, "spot__division_path").select_related("spot")
+    return list(qs.order_by("-created_at", "-id")[:limit])
