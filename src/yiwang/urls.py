@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("yiwang.cases.urls")),
+    path("reports/", include("yiwang.reports.urls")),
     path("open311/v2/", include("yiwang.intake.open311_urls")),
     path("m/", include("yiwang.intake.urls_inspector")),
     path("intake/", include("yiwang.intake.urls")),
