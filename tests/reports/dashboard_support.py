@@ -47,7 +47,7 @@ class Day:
     cases: list[Case] = field(default_factory=list)
 
 
-def step(city: City, case: Case, name: str) -> Case:
+def step(city: City, case: Case, name: str, *, now: datetime | None = None) -> Case:
     inputs: dict[str, Any] = {}
     if name == "dispatch":
         inputs = {"department_id": city.municipal.pk}
@@ -56,13 +56,14 @@ def step(city: City, case: Case, name: str) -> Case:
     elif name == "finish":
         inputs = {"result": "已按要求处理完毕"}
     return actions.transition(
-        city.users[ACTOR[name]], case.number, name, version=case.version, inputs=inputs
+        city.users[ACTOR[name]], case.number, name, version=case.version, inputs=inputs, now=now
     )
 
 
-def build_day(city: City, n: int = 36, *, old: int = 4) -> Day:
-    """`n` cases reported today from several sources and moved to different stages, and
-    `old` cases reported three days ago still waiting for acceptance (overdue now)."""
+def build_day(city: City, n: int = 36, *, old: int = 4, late: int = 0) -> Day:
+    """`n` cases reported today from several sources and moved to different stages,
+    `old` cases reported three days ago still waiting for acceptance (overdue now), and
+    `late` cases dispatched to the municipal department thirty days ago (overdue there)."""
     day = Day()
     sources = ["inspector", "public", "hotline", "inspector", "video", "inspector"]
     inspected = 0
@@ -102,6 +103,21 @@ def build_day(city: City, n: int = 36, *, old: int = 4) -> Day:
                 now=past,
             )
         )
+    month_ago = timezone.now() - timedelta(days=30)
+    for i in range(late):
+        case = actions.report_case(
+            city.users["inspector"],
+            kind="matter",
+            type_code="06002",
+            title=f"超期未处置{i}",
+            lon=POINT_A[0] + 0.0002 * i,
+            lat=POINT_A[1] - 0.0008,
+            source="inspector",
+            now=month_ago,
+        )
+        for name in TO_CLOSED[:3]:
+            case = step(city, case, name, now=month_ago)
+        day.cases.append(case)
     return day
 
 

@@ -38,7 +38,7 @@
       animationDurationUpdate: 300,
       tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
       legend: { orient: "vertical", right: 4, top: "middle", textStyle: { color: "#d7e3f4", fontSize: 13 } },
-      series: [{ type: "pie", radius: ["42%", "72%"], center: ["36%", "52%"], data: [],
+      series: [{ type: "pie", radius: ["42%", "72%"], center: ["34%", "52%"], data: [],
                  label: { color: "#d7e3f4", formatter: "{c}" }, itemStyle: { borderColor: "#06101f", borderWidth: 2 } }]
     }),
     types: chart("chart-types", barOption("#40a9ff")),
@@ -147,7 +147,9 @@
     setText(document.getElementById("dash-day"), data.day);
     setText(document.getElementById("dash-updated"), labels.updated + " " + data.generated_at.slice(11, 19));
     setText(document.getElementById("dash-status"), "");
-    charts.sources.setOption({ series: [{ data: data.sources.map(function (s) { return { name: s.label, value: s.count }; }) }] });
+    // Sources with no report today are left out of the ring (a zero slice only adds a stray label).
+    charts.sources.setOption({ series: [{ data: data.sources.filter(function (s) { return s.count > 0; })
+      .map(function (s) { return { name: s.label, value: s.count }; }) }] });
     bars(charts.types, data.types, "name", "count");
     bars(charts.departments, data.departments, "name", "open");
     bars(charts.overdue, data.overdue_departments, "name", "overdue");
