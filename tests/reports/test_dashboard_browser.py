@@ -19,15 +19,22 @@ SERIES_LENGTHS = """(ids) => ids.map((id) => {
   const option = echarts.getInstanceByDom(document.getElementById(id)).getOption();
   return option.series.map((s) => s.data.filter((v) => (v && v.value !== undefined ? v.value : v) > 0).length);
 })"""
-CYCLES = """async (cycles) => {
+# Warm-up first: over its first few hundred updates the heap grows and levels off (V8's
+# compiled code and ECharts' caches: +10 % from update 50 to 300, +1.5 % over the next 300,
+# measured), which is not what this test looks for. Then the measured cycles.
+CYCLES = """async ([warmup, cycles]) => {
   const d = window.yiwangDashboard;
   d.stop();
+  for (let i = 0; i < warmup; i++) await d.refresh();
   const seen = {};
   for (let i = 1; i <= cycles; i++) {
     await d.refresh();
-    if (i === 50 || i === cycles) {
+    if (i === 50 || i % 100 === 0 || i === cycles) {
       await new Promise((r) => setTimeout(r, 400));  // let chart animations finish
-      gc(); gc();
+      for (let k = 0; k < 3; k++) {  // collect, let finalisers run, collect again
+        gc();
+        await new Promise((r) => setTimeout(r, 50));
+      }
       seen[i] = {
         heap: performance.memory.usedJSHeapSize,
         charts: d.chartIds(),
@@ -120,7 +127,8 @@ def test_full_screen_panels_are_filled(dashboard_page: Any, live_server: Any, ci
 def test_three_hundred_refreshes_keep_the_heap_flat(
     dashboard_page: Any, live_server: Any, city: City
 ) -> None:
-    build_day(city, n=24, old=3, late=2)
+    day = build_day(city, n=24, old=3, late=2)
+    still_open = sum(c.state != "closed" for c in day.cases)
     page, base = dashboard_page, live_server.url
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -129,7 +137,8 @@ def test_three_hundred_refreshes_keep_the_heap_flat(
     # The timer itself refreshes at the configured interval.
     first = page.locator("#dash-updated").inner_text()
     wait_until(page, f"() => document.querySelector('#dash-updated').textContent !== {first!r}", 5)
-    seen = page.evaluate(CYCLES, 300)
+    seen = page.evaluate(CYCLES, [300, 300])
+    print({k: v["heap"] for k, v in seen.items()})
     at50, at300 = seen["50"], seen["300"]
     growth = (at300["heap"] - at50["heap"]) / at50["heap"]
     print(
@@ -140,7 +149,7 @@ def test_three_hundred_refreshes_keep_the_heap_flat(
     assert at300["charts"] == at50["charts"]  # the same five ECharts instances
     assert len(at300["charts"]) == 5
     assert at300["layers"] == at50["layers"]
-    assert at300["markers"] == at50["markers"] == 24 + 3 + 2 - 4
+    assert at300["markers"] == at50["markers"] == still_open == 24 + 3 + 2 - 2
     assert at300["canvases"] == at50["canvases"]
     assert at300["nodes"] == at50["nodes"]
     assert page.locator("#dash-status").inner_text() == ""

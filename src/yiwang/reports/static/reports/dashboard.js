@@ -22,7 +22,7 @@
 
   function barOption(color) {
     return {
-      animationDurationUpdate: 300,
+      animationDurationUpdate: 0,
       grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value", axisLabel: AXIS, splitLine: SPLIT, minInterval: 1 },
@@ -35,7 +35,7 @@
   var charts = {
     sources: chart("chart-sources", {
       color: PALETTE,
-      animationDurationUpdate: 300,
+      animationDurationUpdate: 0,
       tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
       legend: { orient: "vertical", right: 4, top: "middle", textStyle: { color: "#d7e3f4", fontSize: 13 } },
       series: [{ type: "pie", radius: ["42%", "72%"], center: ["34%", "52%"], data: [],
@@ -45,7 +45,7 @@
     departments: chart("chart-departments", barOption("#36cfc9")),
     overdue: chart("chart-overdue", barOption("#ef4444")),
     grids: chart("chart-grids", {
-      animationDurationUpdate: 300,
+      animationDurationUpdate: 0,
       legend: { top: 0, right: 0, textStyle: { color: "#d7e3f4" } },
       grid: { left: 8, right: 16, top: 26, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
@@ -106,14 +106,18 @@
     cases.forEach(function (c) {
       seen.add(c.number);
       var color = colors[c.light] || "#94a3b8";
+      var key = [c.lat, c.lon, c.light, c.state, c.due, c.title, c.type].join("|");
       var marker = markers.get(c.number);
       if (marker) {
+        if (marker.dashKey === key) return;  // unchanged: touch nothing
         marker.setLatLng([c.lat, c.lon]);
         marker.setStyle({ color: color, fillColor: color });
         marker.setTooltipContent(tooltip(c));
+        marker.dashKey = key;
       } else {
         marker = L.circleMarker([c.lat, c.lon], { renderer: renderer, radius: 6, weight: 1, color: color, fillColor: color, fillOpacity: 0.85 });
         marker.bindTooltip(tooltip(c));
+        marker.dashKey = key;
         markers.set(c.number, marker);
         caseLayer.addLayer(marker);
       }
