@@ -8,16 +8,17 @@ import time
 from typing import Any
 
 import pytest
+from dashboard_support import build_day
 
 from case_support import City
-from dashboard_support import build_day
 
 PASSWORD = "test-pass-123"
 SHOTS = "/tmp/yw-dashboard"
 CHARTS = ["chart-sources", "chart-types", "chart-departments", "chart-overdue", "chart-grids"]
 SERIES_LENGTHS = """(ids) => ids.map((id) => {
   const option = echarts.getInstanceByDom(document.getElementById(id)).getOption();
-  return option.series.map((s) => s.data.filter((v) => (v && v.value !== undefined ? v.value : v) > 0).length);
+  const value = (v) => (v && v.value !== undefined ? v.value : v);
+  return option.series.map((s) => s.data.filter((v) => value(v) > 0).length);
 })"""
 # Warm-up first: over its first few hundred updates the heap grows and levels off (V8's
 # compiled code and ECharts' caches: +10 % from update 50 to 300, +1.5 % over the next 300,
