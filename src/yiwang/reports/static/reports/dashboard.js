@@ -37,8 +37,8 @@
       color: PALETTE,
       animationDurationUpdate: 0,
       tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
-      legend: { orient: "vertical", right: 4, top: "middle", textStyle: { color: "#d7e3f4", fontSize: 13 } },
-      series: [{ type: "pie", radius: ["42%", "72%"], center: ["34%", "52%"], data: [],
+      legend: { bottom: 0, left: "center", textStyle: { color: "#d7e3f4", fontSize: 13 } },
+      series: [{ type: "pie", radius: ["36%", "62%"], center: ["50%", "45%"], data: [],
                  label: { color: "#d7e3f4", formatter: "{c}" }, itemStyle: { borderColor: "#06101f", borderWidth: 2 } }]
     }),
     types: chart("chart-types", barOption("#40a9ff")),
