@@ -12,11 +12,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("yiwang.cases.urls")),
     path("evaluation/", include("yiwang.evaluation.urls")),
+    path("reports/", include("yiwang.reports.urls")),
     path("open311/v2/", include("yiwang.intake.open311_urls")),
     path("m/", include("yiwang.intake.urls_inspector")),
     path("intake/", include("yiwang.intake.urls")),
     path("report/", include("yiwang.intake.urls_public")),
     path("intake/video/", include("yiwang.intake.video_urls")),
-    path("reports/", include("yiwang.reports.urls")),
     path("", include("yiwang.web.urls")),
 ]

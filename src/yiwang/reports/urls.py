@@ -1,11 +1,13 @@
 from django.urls import path
 
-from yiwang.reports import views
+from yiwang.reports.views import dashboard, hotspots
 
 app_name = "reports"
 
 urlpatterns = [
-    path("hotspots/", views.hotspots_page, name="hotspots"),
-    path("supervision/", views.supervision_page, name="supervision"),
-    path("supervision/<int:spot_id>/release/", views.release_spot, name="release_spot"),
+    path("hotspots/", hotspots.hotspots_page, name="hotspots"),
+    path("supervision/", hotspots.supervision_page, name="supervision"),
+    path("supervision/<int:spot_id>/release/", hotspots.release_spot, name="release_spot"),
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
+    path("dashboard/data/", dashboard.dashboard_data, name="dashboard_data"),
 ]

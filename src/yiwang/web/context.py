@@ -87,6 +87,12 @@ MENU: tuple[MenuEntry, ...] = (
         "reports:hotspots",
         frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.ADMIN}),
     ),
+    MenuEntry(
+        "dashboard",
+        _("指挥大屏"),
+        "reports:dashboard",
+        frozenset({Role.LEADER, Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.ADMIN}),
+    ),
     MenuEntry("types", _("部件事件分类"), "web:types"),
     MenuEntry("components", _("部件"), "web:components"),
     MenuEntry("exports", _("我的导出"), "web:exports"),

@@ -1,0 +1,126 @@
+#!/usr/bin/env python
+"""Command-centre dashboard benchmark: the data endpoint's latency at scale.
+
+    python bench/bench_dashboard.py --db postgres --rows 1000000
+    python bench/bench_dashboard.py --db postgres --rows 100000 --runs 100
+
+Builds its database with bench_cases.py's fixture builder (imported, not copied): the demo
+city, then `--rows` cases by COPY (a year of dates, every state, ≈ 4-6 % open), plus a day
+of timeline rows (`--events` 立案 / 派遣 / 结案 moves today, as a busy city makes them),
+then times `reports.dashboard.dashboard(leader)` and its JSON encoding — what
+`/reports/dashboard/data/` does per poll — over `--runs` runs (p50 / p95 / p99), and
+prints each of its queries' time once. Its database is `wt_dashboard_bench` (dropped and
+created again), never the test database or var/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_cases
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    p.add_argument("--pg-admin-url", default=bench_cases.PG_ADMIN_URL)
+    p.add_argument("--pg-db", default="wt_dashboard_bench", help="bench database (dropped first)")
+    p.add_argument("--rows", type=int, default=1_000_000, help="cases in the fixture")
+    p.add_argument("--events", type=int, default=6000, help="timeline moves today")
+    p.add_argument("--runs", type=int, default=200, help="timed runs")
+    p.add_argument("--keep", action="store_true", help="reuse an existing bench database")
+    return p.parse_args()
+
+
+def add_todays_moves(n: int) -> None:
+    """Register / dispatch / close moves at today's times on random cases (COPY-free: a
+    day's moves are thousands, not millions)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from yiwang.cases.models import Case, CaseEvent
+    from yiwang.org.models import User
+    from yiwang.reports.dashboard import local_midnight
+
+    now = timezone.now()
+    start = local_midnight(now)
+    actor = User.objects.get(username="operator")
+    ids = list(Case.objects.order_by("-reported_at").values_list("id", flat=True)[: n * 3])
+    rng = random.Random(11)
+    span = (now - start).total_seconds()
+    moves = ["register"] * 4 + ["dispatch"] * 4 + ["close"] * 3 + ["self_close"]
+    rows = [
+        CaseEvent(
+            case_id=rng.choice(ids),
+            at=start + timedelta(seconds=rng.uniform(0, span)),
+            actor=actor,
+            transition=rng.choice(moves),
+            from_state="",
+            to_state="",
+            version=2,
+        )
+        for _ in range(n)
+    ]
+    with transaction.atomic():
+        CaseEvent.objects.bulk_create(rows, batch_size=2000)
+
+
+def main() -> None:
+    args = parse_args()
+    args.create = None
+    url = bench_cases.prepare_database(args)
+    bench_cases.setup_django(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yiwang.cases.models import Case, CaseEvent
+    from yiwang.org.models import User
+    from yiwang.reports import dashboard
+
+    t = time.perf_counter()
+    people = bench_cases.build_city()
+    print(f"database {args.db}: {url}  (city ready in {time.perf_counter() - t:.1f} s)")
+    missing = args.rows - Case.objects.count()
+    if missing > 0:
+        f = bench_cases.load_fixture(people, missing)
+        print(f"fixture: {f['cases']:,} cases in {f['seconds']:.1f} s")
+    if args.events and not args.keep:
+        add_todays_moves(args.events)
+    bench_cases.analyze()
+    open_cases = Case.objects.exclude(state__in=["closed", "voided", "merged"]).count()
+    print(
+        f"cases {Case.objects.count():,} (open {open_cases:,}), "
+        f"timeline rows {CaseEvent.objects.count():,}"
+    )
+
+    leader = User.objects.select_related("division").get(username="leader")
+
+    def poll(_: int) -> None:
+        json.dumps(dashboard.dashboard(leader), ensure_ascii=False)
+
+    result = bench_cases._time(args.runs, poll)
+    with CaptureQueriesContext(connection) as queries:
+        data = dashboard.dashboard(leader)
+    print(
+        f"dashboard data ({len(queries.captured_queries)} queries, "
+        f"{len(data['cases'])} live cases on the map, {len(data['grids'])} grids): "
+        f"p50 {result['p50']:.1f} ms  p95 {result['p95']:.1f} ms  "
+        f"p99 {result['p99']:.1f} ms  max {result['max']:.1f} ms over {args.runs} runs"
+    )
+    for q in queries.captured_queries:
+        print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:110]}")
+    print("kpi", data["kpi"])
+    out = bench_cases.VAR_DIR / f"dashboard-{args.db}-{args.rows}.json"
+    out.write_text(json.dumps({"rows": args.rows, "at": str(datetime.now()), **result}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
