@@ -787,3 +787,12 @@ class HotlineImportJob(models.Model):
         if not self.phase_total:
             return low
         return low + (high - low) * min(self.phase_done, self.phase_total) // self.phase_total
+
+
+# 311 open data (导入公开数据): its models live in a module of their own, this one being at its
+# size limit; imported here so Django registers them with the intake app.
+from yiwang.intake.opendata_models import (  # noqa: E402, F401
+    OpenDataCategory,
+    OpenDataImport,
+    OpenDataRecord,
+)

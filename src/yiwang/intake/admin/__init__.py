@@ -5,6 +5,6 @@ save, so every edit is checked and audited; forms dry-run the action in ``clean(
 refusal shows by its field.
 """
 
-from yiwang.intake.admin import hotline, open311, public, video
+from yiwang.intake.admin import hotline, open311, opendata, public, video
 
-__all__ = ["hotline", "open311", "public", "video"]
+__all__ = ["hotline", "open311", "opendata", "public", "video"]
