@@ -74,13 +74,13 @@ MENU: tuple[MenuEntry, ...] = (
         frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER, Role.ADMIN}),
         also=("intake_public:review_queue",),
     ),
-    # The analysis pages are for the command centre and leaders; a 系统管理员 (and a superuser)
-    # keeps a one-line menu and opens them by their address when needed.
+    # The analysis pages are menu entries for leaders; the command centre and administrators
+    # open them by their address, so their one-line menus stay one line.
     MenuEntry(
         "evaluation",
         _("综合评价"),
         "evaluation:page",
-        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER}),
+        frozenset({Role.LEADER}),
         superusers=False,
     ),
     MenuEntry("map", _("地图"), "web:map"),
@@ -88,14 +88,14 @@ MENU: tuple[MenuEntry, ...] = (
         "hotspots",
         _("热点分析"),
         "reports:hotspots",
-        frozenset({Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER}),
+        frozenset({Role.LEADER}),
         superusers=False,
     ),
     MenuEntry(
         "dashboard",
         _("指挥大屏"),
         "reports:dashboard",
-        frozenset({Role.LEADER, Role.OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER}),
+        frozenset({Role.LEADER}),
         superusers=False,
     ),
     MenuEntry("types", _("部件事件分类"), "web:types"),
