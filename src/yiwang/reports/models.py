@@ -64,3 +64,59 @@ class SpotCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.spot.cell} {self.created_at:%Y-%m-%d}"
+
+
+class Bulletin(models.Model):
+    """One issued version of a bulletin (日盘点 / 周分析 / 月通报) for a division and period.
+
+    The content (`reports.bulletins.content.BulletinContent` as JSON) is frozen when the row
+    is written: a row is never updated. Re-running a period issues a new version beside the
+    old ones, so what a leader signed stays readable as it was.
+    """
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", _("日盘点")
+        WEEKLY = "weekly", _("周分析")
+        MONTHLY = "monthly", _("月通报")
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", _("定时生成")
+        ON_DEMAND = "on_demand", _("手动生成")
+
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    period_start = models.DateField(_("起始日期"))
+    period_end = models.DateField(_("截止日期"))  # included
+    # The division it covers (its subtree): who may read it, by the scope rule.
+    division_path = models.CharField(_("区划路径"), max_length=80, db_index=True)
+    version = models.PositiveIntegerField(_("版本"))
+    trigger = models.CharField(_("生成方式"), max_length=10, choices=Trigger.choices)
+    issued_at = models.DateTimeField(_("发布时间"))
+    # None: issued by the worker's schedule.
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    content = models.JSONField(_("内容"))
+
+    class Meta:
+        verbose_name = _("通报")
+        verbose_name_plural = _("通报")
+        ordering = ["-period_start", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "period_start", "division_path", "version"],
+                name="bulletin_one_row_per_version",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["kind", "-period_start"], name="bulletin_kind_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}（第{self.version}版）"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Frozen as issued: an existing row is never rewritten (a new version is a new row).
+        if self.pk is not None:
+            raise ValueError("a bulletin is frozen as issued; issue a new version instead")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
