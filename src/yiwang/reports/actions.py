@@ -23,7 +23,7 @@ from yiwang.geo.locate import locate
 from yiwang.org.models import User
 from yiwang.org.permissions import require_role
 from yiwang.org.roles import Role
-from yiwang.reports.models import SpotCheck, SupervisedSpot
+from yiwang.reports.models import Bulletin, SpotCheck, SupervisedSpot
 
 SUPERVISOR_ROLES = (Role.LEADER, Role.SHIFT_LEAD, Role.ADMIN)
 CHECK_DAYS = 1  # a check task is due one day after it is given
@@ -120,3 +120,15 @@ def generate_checks(*, now: datetime | None = None) -> int:
             audit.record(None, "reports.spot_check", check, f"重点监管核查任务 {spot.cell}")
             created += 1
     return created
+
+
+def record_bulletin_download(actor: User, bulletin: Bulletin, fmt: str) -> None:
+    """Who took which bulletin file (it ranks named departments, streets and staff)."""
+    with transaction.atomic():
+        audit.record(
+            actor,
+            "reports.bulletin_downloaded",
+            bulletin,
+            f"下载通报 {fmt.upper()}：{bulletin.title}（第{bulletin.version}版）",
+            format=fmt,
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.reports.views import dashboard, hotspots
+from yiwang.reports.views import bulletin_files, dashboard, hotspots
 
 app_name = "reports"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("supervision/<int:spot_id>/release/", hotspots.release_spot, name="release_spot"),
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("dashboard/data/", dashboard.dashboard_data, name="dashboard_data"),
+    path("bulletins/<int:pk>/docx/", bulletin_files.bulletin_docx, name="bulletin_docx"),
+    path("bulletins/<int:pk>/xlsx/", bulletin_files.bulletin_xlsx, name="bulletin_xlsx"),
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,7 +104,8 @@ def _packaged_font() -> str | None:
     except ImportError:
         return None
     path = pylopdf_fonts_zh_cn.sans_path()
-    return str(path) if path.is_file() else None
+    # The real path: matplotlib's font list names files by it (the venv may be a symlink).
+    return os.path.realpath(path) if path.is_file() else None
 
 
 @functools.cache
@@ -368,12 +370,30 @@ def draw(chart: Chart) -> Figure:
 
 
 def render_png(chart: Chart) -> bytes:
-    """The chart as PNG bytes (1600 pixels wide, 160 dpi)."""
-    figure = draw(chart)
+    """The chart as PNG bytes (1600 pixels wide, 160 dpi).
+
+    A bulletin is frozen as issued, so the same chart always gives the same picture: the
+    last `CACHED_CHARTS` pictures are kept, and downloading a bulletin's DOCX after its
+    XLSX (or twice) draws nothing again.
+    """
+    return _render_serialized(chart.model_dump_json())
+
+
+CACHED_CHARTS = 64  # ~150 KB each
+
+
+@functools.lru_cache(maxsize=CACHED_CHARTS)
+def _render_serialized(serialized: str) -> bytes:
+    figure = draw(Chart.model_validate_json(serialized))
     buffer = io.BytesIO()
     # No timestamp or software tag: the same chart gives the same bytes.
     figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()
+
+
+def clear_cache() -> None:
+    """Forget the cached pictures (benchmarks time the drawing itself)."""
+    _render_serialized.cache_clear()
 
 
 def png_size(png: bytes) -> tuple[int, int]:
