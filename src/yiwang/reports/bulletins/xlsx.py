@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from yiwang.core.spreadsheets import clean_cell, sheet_title
@@ -192,7 +193,7 @@ def _summary_sheet(
     for title, heading in zip(titles, headings, strict=True):
         row += 1
         link = sheet.cell(row=row, column=1, value=clean_cell(heading))
-        link.hyperlink = f"#'{title}'!A1"
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{title}'!A1")
         link.font = Font(color="0563C1", underline="single")
 
 
