@@ -9,6 +9,7 @@ from bulletin_support import monthly_content
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
+from docx.shared import Length
 from docx.table import Table as DocxTable
 
 from yiwang.reports.bulletins.content import (
@@ -195,3 +196,12 @@ def test_hostile_text_cannot_break_the_file() -> None:
     assert "=cmd|' /C calc'!A0 \ufffd" in texts
     assert cells(document.tables[0], 1) == ["\ufffd孤立代理", "1.5"]
     assert len(document.inline_shapes) == 1
+
+
+def test_columns_share_the_text_width_by_what_they_hold(document: DocumentObject) -> None:
+    ranking = document.tables[3]
+    widths = [col.w for col in ranking._tbl.tblGrid.gridCol_lst]
+    assert Length(sum(widths)).mm == pytest.approx(156, abs=0.5)  # 210 − 28 − 26 mm
+    rank, street = widths[0], widths[1]
+    # "排名" and ranks up to 200 need 4 columns of text, a name like "新金第46街道（2）" 17.
+    assert street > 4 * rank

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
@@ -29,8 +30,9 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Tbl
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.shared import Cm, Mm, Pt, RGBColor, Twips
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
@@ -55,6 +57,8 @@ SMALL_SIZE = Pt(14)  # 四号
 TABLE_SIZE = Pt(10.5)  # 五号
 BODY_LINE = Pt(28)  # fixed line pitch: 22 lines on a page
 CHART_WIDTH = Cm(15)
+TEXT_WIDTH = Mm(156)  # the type area of an A4 公文 page
+TABLE_COLUMN_CAP = 24  # a column never claims room for more than 12 Chinese characters
 HEADER_FILL = "D9E2F3"
 RULE_COLOR = "C00000"  # the red rule under a 简报's header
 TABLE_STYLE = "BulletinTable"  # paragraph style of table cells (an id, no spaces)
@@ -269,7 +273,7 @@ def _masthead(document: DocumentObject, content: BulletinContent) -> None:
     _east_asian(run, KAI_FONT)
 
     line = document.add_paragraph()
-    line.paragraph_format.tab_stops.add_tab_stop(Mm(156), WD_TAB_ALIGNMENT.RIGHT)
+    line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
     line.paragraph_format.space_before = Pt(12)
     line.paragraph_format.space_after = Pt(12)
     run = line.add_run(f"{clean_text(content.issuer)}\t{chinese_date(content.generated_at)}")
@@ -371,6 +375,22 @@ def _row_element(texts: Sequence[str], *, header: bool) -> etree._Element:
     return tr
 
 
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_widths(tbl: CT_Tbl, rows: Sequence[Sequence[str]]) -> None:
+    """Share the text width among the columns by what they hold (a street's name needs
+    more room than a rank), so that names do not break over three lines."""
+    wanted = [
+        min(max(max((_display_width(row[i]) for row in rows), default=0), 4), TABLE_COLUMN_CAP)
+        for i in range(len(rows[0]))
+    ]
+    total = sum(wanted)
+    for column, want in zip(tbl.tblGrid.gridCol_lst, wanted, strict=True):
+        column.w = Twips(round(TEXT_WIDTH.twips * want / total))
+
+
 def _table(document: DocumentObject, block: Table) -> None:
     _caption(document, block.title)
     width = max([len(block.columns), *(len(row) for row in block.rows)], default=0)
@@ -381,9 +401,10 @@ def _table(document: DocumentObject, block: Table) -> None:
     tbl = table._tbl
     _borders(tbl.tblPr)
     columns = [clean_text(c) for c in block.columns] + [""] * (width - len(block.columns))
+    rows = [[cell_text(v) for v in row] + [""] * (width - len(row)) for row in block.rows]
+    _column_widths(tbl, [columns, *rows])
     tbl.append(_row_element(columns, header=True))
-    for row in block.rows:
-        texts = [cell_text(v) for v in row] + [""] * (width - len(row))
+    for texts in rows:
         tbl.append(_row_element(texts, header=False))
     if block.note:
         document.add_paragraph(clean_text(block.note), style=NOTE_STYLE)
