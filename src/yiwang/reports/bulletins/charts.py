@@ -26,6 +26,7 @@ from typing import Literal
 
 from matplotlib import font_manager
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -154,6 +155,7 @@ def _values(data: Sequence[float | int | None]) -> list[float]:
 
 def _new_figure(height: float = HEIGHT_IN) -> Figure:
     figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)  # drawn by Agg, whatever backend anything else selected
     figure.set_facecolor("white")
     return figure
 

@@ -382,8 +382,9 @@ def _display_width(text: str) -> int:
 def _column_widths(tbl: CT_Tbl, rows: Sequence[Sequence[str]]) -> None:
     """Share the text width among the columns by what they hold (a street's name needs
     more room than a rank), so that names do not break over three lines."""
+    # Each column's longest text plus two for the cell's margins, at least "排名" and room.
     wanted = [
-        min(max(max((_display_width(row[i]) for row in rows), default=0), 4), TABLE_COLUMN_CAP)
+        min(max(max((_display_width(row[i]) for row in rows), default=0) + 2, 6), TABLE_COLUMN_CAP)
         for i in range(len(rows[0]))
     ]
     total = sum(wanted)
