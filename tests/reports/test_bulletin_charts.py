@@ -200,3 +200,28 @@ def test_without_the_font_package_the_system_noto_cjk_is_used(
     finally:
         charts.chart_font.cache_clear()
         charts.clear_cache()
+
+
+@pytest.mark.parametrize("kind", ["bar", "hbar", "line", "pie"])
+def test_uneven_series_and_long_names_still_draw(kind: str) -> None:
+    long_name = "某某街道办事处城市管理综合行政执法中队第三分队" * 3  # 69 characters
+    chart = Chart(
+        title="不齐的数据",
+        kind=kind,
+        categories=["甲", "乙", "丙", long_name],
+        series=[Series(name="短", data=[3, 4]), Series(name="长", data=[1, 2, 3, 4, 5, 6])],
+        unit="件",
+    )
+    figure = charts.draw(chart)
+    figure.canvas.draw()
+    shown = {t.get_text() for t in texts(figure)}
+    assert long_name not in shown
+    if kind != "pie":
+        assert long_name[:15] + "…" in shown  # cut to 16 characters
+        ax = figure.axes[0]
+        heights = [
+            (bar.get_width() if kind == "hbar" else bar.get_height()) for bar in ax.patches
+        ] or list(ax.lines[0].get_ydata())
+        # The short series: 3, 4 and two gaps (four categories, four values or NaN).
+        assert heights[:2] == [3, 4] and all(math.isnan(h) for h in heights[2:4])
+    assert charts.png_size(charts.render_png(chart))[0] == 1600

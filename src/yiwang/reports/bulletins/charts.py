@@ -79,6 +79,7 @@ LATIN_FAMILY = "DejaVu Sans"
 # unreadable); the table beside it keeps every value.
 PIE_MAX_SLICES = 8
 OTHER = "其他"
+LABEL_MAX = 16  # characters of a category name on an axis
 NO_DATA = "无数据"
 
 
@@ -148,9 +149,17 @@ def format_value(value: float | int, unit: str = "") -> str:
     return f"{text}%" if unit in ("%", "％") else text
 
 
-def _values(data: Sequence[float | int | None]) -> list[float]:
-    # None is a gap: NaN draws no bar and breaks a line.
-    return [math.nan if v is None else float(v) for v in data]
+def _values(data: Sequence[float | int | None], count: int) -> list[float]:
+    """One value per category: None (a gap) and anything not finite become NaN, which
+    draws no bar and breaks a line; a series shorter than its categories is padded with
+    gaps, a longer one cut (the content does not enforce equal lengths)."""
+    values = [math.nan if v is None or not math.isfinite(v) else float(v) for v in data]
+    return (values + [math.nan] * count)[:count]
+
+
+def _labels(categories: Sequence[str]) -> list[str]:
+    # A name longer than this would squeeze the plot to nothing; the table has it whole.
+    return [c if len(c) <= LABEL_MAX else c[: LABEL_MAX - 1] + "…" for c in categories]
 
 
 def _new_figure(height: float = HEIGHT_IN) -> Figure:
@@ -201,7 +210,7 @@ def _draw_bar(ax: Axes, chart: Chart) -> None:
     positions = list(range(count))
     for i, series in enumerate(chart.series):
         offset = (i - (len(chart.series) - 1) / 2) * width
-        values = _values(series.data)
+        values = _values(series.data, count)
         bars = ax.bar(
             [p + offset for p in positions],
             values,
@@ -222,10 +231,10 @@ def _draw_bar(ax: Axes, chart: Chart) -> None:
                 rotation=90 if upright else 0,
                 color=TEXT_COLOR,
             )
-    rotation = _label_rotation(chart.categories)
+    rotation = _label_rotation(_labels(chart.categories))
     ax.set_xticks(
         positions,
-        chart.categories,
+        _labels(chart.categories),
         rotation=rotation,
         ha="right" if rotation else "center",
         rotation_mode="anchor",
@@ -246,7 +255,7 @@ def _draw_hbar(ax: Axes, chart: Chart) -> None:
     size = max(5.0, min(11.0, row_in * 72 * 0.75))
     for i, series in enumerate(chart.series):
         offset = (i - (len(chart.series) - 1) / 2) * height
-        values = _values(series.data)
+        values = _values(series.data, count)
         bars = ax.barh(
             [p + offset for p in positions],
             values,
@@ -256,7 +265,7 @@ def _draw_hbar(ax: Axes, chart: Chart) -> None:
         )
         labels = ["" if math.isnan(v) else format_value(v, chart.unit) for v in values]
         ax.bar_label(bars, labels=labels, padding=3, fontsize=min(size, 10))
-    ax.set_yticks(positions, chart.categories, fontsize=size)
+    ax.set_yticks(positions, _labels(chart.categories), fontsize=size)
     ax.invert_yaxis()
     ax.set_xlabel(_unit_label(chart.unit), color=TEXT_COLOR)
     ax.margins(x=0.1)
@@ -266,10 +275,11 @@ def _draw_hbar(ax: Axes, chart: Chart) -> None:
 
 
 def _draw_line(ax: Axes, chart: Chart) -> None:
-    positions = list(range(len(chart.categories)))
-    few = len(chart.categories) <= 14 and len(chart.series) <= 2
+    count = len(chart.categories)
+    positions = list(range(count))
+    few = count <= 14 and len(chart.series) <= 2
     for i, series in enumerate(chart.series):
-        values = _values(series.data)
+        values = _values(series.data, count)
         color = PALETTE[i % len(PALETTE)]
         ax.plot(positions, values, label=series.name, color=color, linewidth=2, marker="o", ms=4)
         if few:
@@ -286,10 +296,10 @@ def _draw_line(ax: Axes, chart: Chart) -> None:
                     )
     # At most ~16 labels along the axis; a month of days shows every other day.
     step = max(1, math.ceil(len(positions) / 16))
-    rotation = _label_rotation(chart.categories[::step])
+    rotation = _label_rotation(_labels(chart.categories[::step]))
     ax.set_xticks(
         positions[::step],
-        chart.categories[::step],
+        _labels(chart.categories[::step]),
         rotation=rotation,
         ha="right" if rotation else "center",
         rotation_mode="anchor",
@@ -304,8 +314,8 @@ def _pie_slices(chart: Chart) -> list[tuple[str, float]]:
     data = chart.series[0].data if chart.series else []
     slices = [
         (name, float(v))
-        for name, v in zip(chart.categories, data, strict=False)
-        if v is not None and v > 0
+        for name, v in zip(_labels(chart.categories), data, strict=False)
+        if v is not None and math.isfinite(v) and v > 0
     ]
     slices.sort(key=lambda s: -s[1])
     if len(slices) > PIE_MAX_SLICES:
