@@ -20,7 +20,7 @@ from yiwang.reports.bulletins.content import (
     Series,
     Table,
 )
-from yiwang.reports.bulletins.docx import render_docx
+from yiwang.reports.bulletins.docx import chinese_date, chinese_numeral, render_docx
 
 W_SHD = qn("w:shd")
 
@@ -206,3 +206,24 @@ def test_columns_share_the_text_width_by_what_they_hold(document: DocumentObject
     # "排名" and ranks up to 200: 4 columns of text + 2 of margin; a name like
     # "新金第46街道（2）": 17 + 2.
     assert street >= rank * 19 / 6
+
+
+@pytest.mark.parametrize(
+    ("n", "numeral"),
+    [(1, "一"), (9, "九"), (10, "十"), (11, "十一"), (20, "二十"), (23, "二十三"), (99, "九十九")],
+)
+def test_chinese_numerals_of_headings(n: int, numeral: str) -> None:
+    assert chinese_numeral(n) == numeral
+
+
+@pytest.mark.parametrize(
+    ("iso", "shown"),
+    [
+        ("2026-11-30T18:05:00+00:00", "2026年12月1日"),  # 02:05 the next day in Shanghai
+        ("2026-11-30T23:59:00+08:00", "2026年11月30日"),
+        ("2026-12-01", "2026年12月1日"),
+        ("not a date", "not a date"),
+    ],
+)
+def test_issue_date_in_shanghai(iso: str, shown: str) -> None:
+    assert chinese_date(iso) == shown
