@@ -1,10 +1,11 @@
-"""Hotspot API (mounted at /api/reports): cells with counts and Gi*, recurring problems.
+"""Reports API (mounted at /api/reports): hotspot cells with counts and Gi*, recurring
+problems, and key supervision (重点监管: spots, check tasks, completing a check).
 
 Every answer is limited to the cases and grids in the caller's scope (`reports.queries`).
 """
 
 import math
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import h3
@@ -13,9 +14,11 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from yiwang.cases.schemas import IsoDate
+from yiwang.core.schemas import ErrorOut
 from yiwang.org.permissions import acting_user
+from yiwang.reports import actions, queries
 from yiwang.reports import hotspots as hs
-from yiwang.reports import queries
+from yiwang.reports.models import SpotCheck, SupervisedSpot
 
 router = Router(tags=["分析"])
 
@@ -185,3 +188,102 @@ def hotspot_recurrences(
         acting_user(request), params.filters(), min_count=params.min_count, days=params.days
     )
     return recurrence_rows(found)
+
+
+# ---- 重点监管 (key supervision) ------------------------------------------------------------------
+
+SUPERVISION_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+class SpotOut(Schema):
+    id: int
+    cell: str
+    resolution: int
+    lon: float
+    lat: float
+    division_path: str
+    reason: str
+    frequency_days: int
+    started_at: datetime
+    last_check_at: datetime | None
+
+
+class CheckOut(Schema):
+    id: int
+    spot_id: int
+    cell: str
+    reason: str
+    lon: float
+    lat: float
+    created_at: datetime
+    due_at: datetime
+    overdue: bool = Field(description="未完成且已过核查时限")
+    done_at: datetime | None
+    done_by: str | None = Field(description="核查人用户名")
+    result: Literal["ok", "problem", ""] = Field(description="ok 无问题 / problem 发现问题")
+    note: str
+    has_photo: bool
+
+
+class CheckDoneIn(Schema):
+    result: Literal["ok", "problem"] = Field(description="ok 无问题 / problem 发现问题")
+    note: str = Field("", max_length=500)
+
+
+def check_row(check: SpotCheck, now: datetime) -> dict[str, Any]:
+    spot = check.spot
+    return {
+        "id": check.pk,
+        "spot_id": spot.pk,
+        "cell": spot.cell,
+        "reason": spot.reason,
+        "lon": spot.lon,
+        "lat": spot.lat,
+        "created_at": check.created_at,
+        "due_at": check.due_at,
+        "overdue": check.done_at is None and check.due_at < now,
+        "done_at": check.done_at,
+        "done_by": check.done_by.username if check.done_by else None,
+        "result": check.result,
+        "note": check.note,
+        "has_photo": bool(check.photo),
+    }
+
+
+@router.get(
+    "/supervision/spots",
+    response={200: list[SpotOut], **SUPERVISION_ERRORS},
+    summary="重点监管点位（监管中）",
+)
+def supervision_spots(request: HttpRequest) -> list[SupervisedSpot]:
+    return list(queries.supervised_spots(acting_user(request))[:500])
+
+
+@router.get(
+    "/supervision/checks",
+    response={200: list[CheckOut], **SUPERVISION_ERRORS},
+    summary="重点监管核查任务（open 未完成 / all 最近全部）",
+)
+def supervision_checks(
+    request: HttpRequest, state: Literal["open", "all"] = "open"
+) -> list[dict[str, Any]]:
+    """open：监管中点位的未完成核查任务，按核查时限排序；all：最近 50 条（含已完成）。"""
+    user, now = acting_user(request), timezone.now()
+    if state == "open":
+        checks = [row.check for row in queries.open_checks(user, now=now)]
+        checks.sort(key=lambda c: (c.due_at, c.pk))
+    else:
+        checks = queries.spot_checks(user)
+    return [check_row(c, now) for c in checks]
+
+
+@router.post(
+    "/supervision/checks/{check_id}/complete",
+    response={200: CheckOut, 409: ErrorOut, **SUPERVISION_ERRORS},
+    summary="完成核查任务（监督员；每个任务只能完成一次）",
+)
+def complete_check(request: HttpRequest, check_id: int, body: CheckDoneIn) -> dict[str, Any]:
+    """409 `check_done`：任务已完成；409 `spot_released`：点位已解除监管。"""
+    user = acting_user(request)
+    actions.complete_check(user, check_id, result=body.result, note=body.note)
+    return check_row(queries.spot_check(user, check_id), timezone.now())

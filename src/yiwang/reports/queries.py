@@ -7,8 +7,9 @@ department) and the study area from `yiwang.geo.queries.grids(user)`; the comput
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -16,7 +17,7 @@ from django.db.models import QuerySet
 from yiwang.cases import queries as case_queries
 from yiwang.cases.models import Case, State
 from yiwang.catalog.models import ObjectType
-from yiwang.core.errors import InvalidInput
+from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.scope import scoped
 from yiwang.geo import queries as geo_queries
 from yiwang.org.models import User
@@ -136,7 +137,78 @@ def supervised_spots(user: User) -> QuerySet[SupervisedSpot]:
 
 
 def spot_checks(user: User, limit: int = 50) -> list[SpotCheck]:
-    """The latest check tasks of the spots in scope (what inspectors go to check)."""
+    """The latest check tasks of the spots in scope (what inspectors go to check), open or
+    done, with who did them."""
     qs = SpotCheck.objects.filter(spot__status=SupervisedSpot.Status.ACTIVE)
-    qs = scoped(qs, user, "spot__division_path").select_related("spot")
+    qs = scoped(qs, user, "spot__division_path").select_related("spot", "done_by")
     return list(qs.order_by("-created_at", "-id")[:limit])
+
+
+def overdue_checks(user: User, now: datetime) -> int:
+    """Open check tasks in scope past their due time (flagged on the supervision page)."""
+    qs = SpotCheck.objects.filter(
+        spot__status=SupervisedSpot.Status.ACTIVE, done_at__isnull=True, due_at__lt=now
+    )
+    return scoped(qs, user, "spot__division_path").count()
+
+
+# ---- the inspector's phone: open check tasks, nearest first -------------------------------------
+
+# What a check can find, for the forms of other apps (the phone) without the models.
+CHECK_RESULTS = SpotCheck.Result.choices
+PROBLEM_FOUND = SpotCheck.Result.PROBLEM.value
+# An inspector's community has a handful of supervised spots; this caps a broken setup.
+OPEN_CHECKS_LIMIT = 200
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+
+
+@dataclass(frozen=True)
+class OpenCheck:
+    check: SpotCheck
+    distance_m: float | None  # from the phone's position, when it gave one
+    overdue: bool
+
+
+def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def open_checks(
+    user: User,
+    lon: float | None = None,
+    lat: float | None = None,
+    *,
+    now: datetime | None = None,
+) -> list[OpenCheck]:
+    """The open check tasks of active spots in the user's scope: nearest first from (lon,
+    lat), else (and on ties) earliest due first. Used by the inspector's phone (intake)."""
+    now = now or datetime.now(UTC)
+    qs = SpotCheck.objects.filter(spot__status=SupervisedSpot.Status.ACTIVE, done_at__isnull=True)
+    qs = scoped(qs, user, "spot__division_path").select_related("spot")
+    rows = [
+        OpenCheck(
+            check=c,
+            distance_m=None
+            if lon is None or lat is None
+            else _haversine_m(lon, lat, c.spot.lon, c.spot.lat),
+            overdue=c.due_at < now,
+        )
+        for c in qs.order_by("due_at", "id")[:OPEN_CHECKS_LIMIT]
+    ]
+    far = float("inf")
+    rows.sort(
+        key=lambda r: (far if r.distance_m is None else r.distance_m, r.check.due_at, r.check.pk)
+    )
+    return rows
+
+
+def spot_check(user: User, check_id: int) -> SpotCheck:
+    """One check task of a spot in scope (open or done), else NotFound."""
+    qs = scoped(SpotCheck.objects.all(), user, "spot__division_path")
+    found = qs.select_related("spot", "done_by").filter(pk=check_id).first()
+    if found is None:
+        raise NotFound("check_not_found", "该核查任务不存在。", "check_id")
+    return found
