@@ -55,6 +55,13 @@ class HotspotFilters(Schema):
 class RecurrenceFilters(HotspotFilters):
     min_count: int = Field(3, ge=2, le=1000, description="至少重复次数 k")
     days: int = Field(7, ge=1, le=queries.MAX_PERIOD_DAYS, description="时间窗 N（天）")
+    radius: int | None = Field(
+        None,
+        ge=hs.MIN_RADIUS_M,
+        le=hs.MAX_RADIUS_M,
+        description="同地点范围（米，50–500）：不填为同一 H3 单元；填写时按最早案卷贪心聚类，"
+        "每个案卷距其簇首案卷不超过该距离",
+    )
 
 
 class PolygonGeometry(Schema):
@@ -156,7 +163,10 @@ def recurrence_rows(recurrences: list[hs.Recurrence]) -> list[dict[str, Any]]:
     names = queries.type_names({r.type_id for r in recurrences})
     rows = []
     for r in recurrences:
-        lat, lon = h3.cell_to_latlng(r.cell)
+        if r.lon is not None and r.lat is not None:
+            lon, lat = r.lon, r.lat  # by radius: the cluster's first case
+        else:
+            lat, lon = h3.cell_to_latlng(r.cell)
         code, name = names.get(r.type_id, ("", ""))
         rows.append(
             {
@@ -183,9 +193,14 @@ def recurrence_rows(recurrences: list[hs.Recurrence]) -> list[dict[str, Any]]:
 def hotspot_recurrences(
     request: HttpRequest, params: Query[RecurrenceFilters]
 ) -> list[dict[str, Any]]:
-    """同一 H3 单元内同一类型的案卷在任意 N 天内至少 k 次，按最密集时间窗的次数排序。"""
+    """同一地点（同一 H3 单元，或 radius 米范围内）同一类型的案卷在任意 N 天内至少 k 次，
+    按最密集时间窗的次数排序。lon/lat：单元中心，或按范围时簇内最早案卷的位置。"""
     found = queries.recurrences(
-        acting_user(request), params.filters(), min_count=params.min_count, days=params.days
+        acting_user(request),
+        params.filters(),
+        min_count=params.min_count,
+        days=params.days,
+        radius_m=params.radius,
     )
     return recurrence_rows(found)
 

@@ -114,14 +114,26 @@ def getis_ord(user: User, filters: Filters, *, seed: int = hs.SEED) -> list[hs.C
     return hs.getis_ord(counts, area, seed=seed)
 
 
-def recurrences(user: User, filters: Filters, *, min_count: int, days: int) -> list[hs.Recurrence]:
+def recurrences(
+    user: User, filters: Filters, *, min_count: int, days: int, radius_m: int | None = None
+) -> list[hs.Recurrence]:
+    """Same type, same place, at least `min_count` times within `days` days. The same place
+    is one H3 cell at the filters' resolution, or, with `radius_m`, a cluster of cases
+    within that many metres of its first case (`hotspots.radius_clusters`)."""
     if not 2 <= min_count <= 1000:
         raise InvalidInput("bad_min_count", "重复次数应在 2 到 1000 之间。", "min_count")
     if not 1 <= days <= MAX_PERIOD_DAYS:
         raise InvalidInput("bad_days", "时间窗应在 1 到 366 天之间。", "days")
-    return hs.recurrences(
-        case_rows(user, filters), filters.resolution, min_count=min_count, days=days
-    )
+    rows = case_rows(user, filters)
+    if radius_m is None:
+        return hs.recurrences(rows, filters.resolution, min_count=min_count, days=days)
+    if not hs.MIN_RADIUS_M <= radius_m <= hs.MAX_RADIUS_M:
+        raise InvalidInput(
+            "bad_radius",
+            f"同地点范围应在 {hs.MIN_RADIUS_M} 到 {hs.MAX_RADIUS_M} 米之间。",
+            "radius",
+        )
+    return hs.recurrences_within(rows, radius_m, filters.resolution, min_count=min_count, days=days)
 
 
 def type_names(type_ids: set[int]) -> dict[int, tuple[str, str]]:

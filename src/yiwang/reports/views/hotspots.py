@@ -64,7 +64,9 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
         )
     try:
         stats = queries.getis_ord(user, filters)
-        recurrences = queries.recurrences(user, filters, min_count=min_count, days=days)
+        recurrences = queries.recurrences(
+            user, filters, min_count=min_count, days=days, radius_m=form.radius_m()
+        )
     except InvalidInput as error:
         context["error"] = error.message
         return render(request, "reports/hotspots.html", context, status=400)
@@ -77,6 +79,7 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
         filters=filters,
         min_count=min_count,
         days=days,
+        radius=form.radius_m(),
         hot=ranked,
         hot_total=len(hot),
         recurrences=reports_api.recurrence_rows(recurrences[:RANKED]),
