@@ -2,7 +2,9 @@
 
 Cases are read through `yiwang.cases.queries.cases(user)` (division subtree, a handler's
 department) and the study area from `yiwang.geo.queries.grids(user)`; the computations are in
-`reports.hotspots`.
+`reports.hotspots`. The 重点监管 check tasks are read here too: `open_checks` and `spot_check`
+are what the inspector's phone (`intake.views.inspector`) shows, so intake depends on reports
+through this module and `reports.actions` only, never the other way round.
 """
 
 from __future__ import annotations
