@@ -228,3 +228,26 @@ def test_a_released_spot_has_no_tasks_and_refuses_completion(city: City) -> None
 def test_hostile_ids_are_not_found(city: City, check_id: str) -> None:
     phone = signed_in(city.inspector_b)
     assert phone.get(f"/m/checks/{check_id}/").status_code == 404
+
+
+def test_the_api_puts_a_cell_under_supervision_and_releases_it(city: City) -> None:
+    leader = signed_in(city.users["leader"])
+    body = {"cell": CELL, "frequency_days": 3, "reason": "井盖反复丢失"}
+    created = leader.post(f"{API}/spots", json.dumps(body), "application/json")
+    assert created.status_code == 201, created.content
+    spot = created.json()
+    lat, lon = h3.cell_to_latlng(CELL)
+    assert (spot["cell"], spot["frequency_days"], spot["reason"]) == (CELL, 3, "井盖反复丢失")
+    assert spot["lon"] == pytest.approx(lon) and spot["lat"] == pytest.approx(lat)
+    again = leader.post(f"{API}/spots", json.dumps(body), "application/json")
+    assert again.status_code == 409 and again.json()["code"] == "already_supervised"
+    bad = leader.post(f"{API}/spots", json.dumps({**body, "cell": "nonsense"}), "application/json")
+    assert bad.status_code == 400 and bad.json()["field"] == "cell"
+    inspector = signed_in(city.inspector_b)
+    refused = inspector.post(f"{API}/spots", json.dumps(body), "application/json")
+    assert refused.status_code == 403
+    released = leader.post(f"{API}/spots/{spot['id']}/release")
+    assert released.status_code == 200
+    assert SupervisedSpot.objects.get().status == "released"
+    gone = leader.post(f"{API}/spots/{spot['id']}/release")
+    assert gone.status_code == 404 and gone.json()["code"] == "spot_not_found"

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import h3
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from yiwang.cases.schemas import IsoDate
 from yiwang.core.schemas import ErrorOut
@@ -302,3 +302,36 @@ def complete_check(request: HttpRequest, check_id: int, body: CheckDoneIn) -> di
     user = acting_user(request)
     actions.complete_check(user, check_id, result=body.result, note=body.note)
     return check_row(queries.spot_check(user, check_id), timezone.now())
+
+
+class SuperviseIn(Schema):
+    cell: str = Field(max_length=16, description="H3 单元编号")
+    frequency_days: int = Field(ge=1, le=90, description="核查频次（天）")
+    reason: str = Field(max_length=200, description="监管理由")
+
+
+@router.post(
+    "/supervision/spots",
+    response={201: SpotOut, 409: ErrorOut, **SUPERVISION_ERRORS},
+    summary="列入重点监管（领导、值班长、系统管理员）",
+)
+def supervise_spot(request: HttpRequest, body: SuperviseIn) -> Status[SupervisedSpot]:
+    """409 `already_supervised`：该单元已在监管中；400 `not_in_grid`：单元中心不在任何网格内；
+    403 `out_of_scope`：不在管辖范围内。"""
+    spot = actions.supervise(
+        acting_user(request),
+        cell=body.cell,
+        frequency_days=body.frequency_days,
+        reason=body.reason,
+    )
+    return Status(201, spot)
+
+
+@router.post(
+    "/supervision/spots/{spot_id}/release",
+    response={200: SpotOut, **SUPERVISION_ERRORS},
+    summary="解除重点监管",
+)
+def release_spot(request: HttpRequest, spot_id: int) -> SupervisedSpot:
+    """404 `spot_not_found`：点位不存在、已解除或不在管辖范围内。"""
+    return actions.release(acting_user(request), spot_id)
