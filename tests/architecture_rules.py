@@ -73,6 +73,8 @@ ALLOWED_WRITES: dict[str, str] = {
     "models, no acting user)",
     "intake/public_defaults.py": "seeds the empty list of what the public may report from the "
     "data migration and after a flush (historical models, no acting user)",
+    "intake/opendata_defaults.py": "re-seeds the empty 311 category mapping after a flush "
+    "(historical models, no acting user)",
 }
 
 # Method names that write whatever they are called on (Django's ORM, sync and async).

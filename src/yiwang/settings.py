@@ -350,6 +350,12 @@ HOTLINE_TIMEOUT_SECONDS = float(os.environ.get("YIWANG_HOTLINE_TIMEOUT", "10"))
 # worker stopped); the worker marks it failed (nothing was imported) every 10 minutes.
 HOTLINE_IMPORT_STALE_MINUTES = int(os.environ.get("YIWANG_HOTLINE_IMPORT_STALE_MINUTES", "60"))
 HOTLINE_BATCH_MAX_ROWS = int(os.environ.get("YIWANG_HOTLINE_BATCH_MAX_ROWS", "5000"))
+# 311 open-data files uploaded on the web page (系统管理员): the largest accepted, and how
+# long a worker's import may run before it is taken as interrupted.
+OPENDATA_UPLOAD_MAX_BYTES = int(
+    os.environ.get("YIWANG_OPENDATA_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
+)
+OPENDATA_IMPORT_STALE_MINUTES = int(os.environ.get("YIWANG_OPENDATA_IMPORT_STALE_MINUTES", "240"))
 # An upload of more orders than this on the operators' page is imported by the worker, with
 # a progress bar (a 5,000-order batch takes several seconds even in bulk: bench/README.md).
 HOTLINE_BATCH_IMMEDIATE_ROWS = int(os.environ.get("YIWANG_HOTLINE_BATCH_IMMEDIATE_ROWS", "500"))

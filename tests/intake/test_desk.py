@@ -131,10 +131,12 @@ def test_each_role_sees_the_cards_of_its_channels_with_its_counts(
         assert figures(html) == {"cameras": 2, "video-recent": 1}, role
 
     # 系统管理员 (not a superuser): the hotline, the registry with its review, Open311 with
-    # its clients — not the public photos, which 受理员 and 值班长 review.
+    # its clients, the 311 open-data upload — not the public photos, which 受理员 and 值班长
+    # review.
     admin = make_user("admin", "440304")
     html = signed_in(admin).get("/intake/").content.decode()
-    assert cards(html) == ["hotline", "video", "open311"]
+    assert cards(html) == ["hotline", "video", "open311", "opendata"]
+    assert 'href="/intake/opendata/"' in html
     assert figures(html)["open311-clients"] == 1
     assert 'href="/admin/intake/open311client/"' in html
 

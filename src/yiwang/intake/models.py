@@ -794,5 +794,6 @@ class HotlineImportJob(models.Model):
 from yiwang.intake.opendata_models import (  # noqa: E402, F401
     OpenDataCategory,
     OpenDataImport,
+    OpenDataImportJob,
     OpenDataRecord,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from yiwang.intake.actions import hotline_jobs
+from yiwang.intake.actions import hotline_jobs, opendata_jobs
 from yiwang.intake.actions import hotline_outbound as hotline_outbound_actions
 
 
@@ -24,4 +24,10 @@ def run_hotline_import(job_id: int) -> str:
 
 @task()
 def fail_interrupted_imports() -> int:
-    return hotline_jobs.fail_interrupted_imports()
+    return hotline_jobs.fail_interrupted_imports() + opendata_jobs.fail_interrupted()
+
+
+@task()
+def run_opendata_import(job_id: int) -> str:
+    """Import a 311 file uploaded on the web page (`opendata_jobs.run_import`)."""
+    return opendata_jobs.run_import(job_id)

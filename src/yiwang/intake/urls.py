@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.intake.views import desk, hotline, open311_queue
+from yiwang.intake.views import desk, hotline, open311_queue, opendata
 
 app_name = "intake"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("hotline/deliveries/", hotline.deliveries, name="hotline_deliveries"),
     path("hotline/deliveries/<int:pk>/replay/", hotline.replay, name="hotline_replay"),
     path("hotline/daily/", hotline.daily, name="hotline_daily"),
+    path("opendata/", opendata.import_page, name="opendata_import"),
+    path("opendata/<int:pk>/", opendata.import_job, name="opendata_import_job"),
     path("open311/", open311_queue.queue, name="open311_queue"),
     path("open311/<str:token>/", open311_queue.request_page, name="open311_request"),
     path("open311/<str:token>/place/", open311_queue.place, name="open311_place"),

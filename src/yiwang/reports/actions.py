@@ -5,18 +5,22 @@ worker, `reports.tasks.generate_spot_checks`) adds a check task for the inspecto
 `frequency_days` days until a leader releases it. Check tasks are a list here, not cases:
 a check finds a problem or not, and a problem found is reported as a case by the inspector
 through the usual case actions (nothing is created in `cases` on anyone's behalf).
+`complete_check` records the inspector's finding (无问题 / 发现问题, a note, a photo) once.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 import h3
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from yiwang.core import audit
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.images import ImageRefused, clean_image
 from yiwang.core.scope import scope_path
 from yiwang.core.textinput import text_problem
 from yiwang.geo.locate import locate
@@ -27,6 +31,11 @@ from yiwang.reports.models import Bulletin, SpotCheck, SupervisedSpot
 
 SUPERVISOR_ROLES = (Role.LEADER, Role.SHIFT_LEAD, Role.ADMIN)
 CHECK_DAYS = 1  # a check task is due one day after it is given
+# Who does a check task: the inspectors of the spot's community (and anyone above them
+# who holds the inspector role).
+CHECKER_ROLES = (Role.INSPECTOR,)
+MAX_NOTE = 500
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
 def supervise(
@@ -132,3 +141,61 @@ def record_bulletin_download(actor: User, bulletin: Bulletin, fmt: str) -> None:
             f"下载通报 {fmt.upper()}：{bulletin.title}（第{bulletin.version}版）",
             format=fmt,
         )
+
+
+def complete_check(
+    actor: User,
+    check_id: int,
+    *,
+    result: str,
+    note: str = "",
+    photo: bytes | None = None,
+    now: datetime | None = None,
+) -> SpotCheck:
+    """Mark a check task done with its finding; a task is done once (`check_done`, 409)."""
+    require_role(actor, CHECKER_ROLES, "完成重点监管核查")
+    now = now or timezone.now()
+    if result not in SpotCheck.Result.values:
+        raise InvalidInput("bad_result", "请选择核查结果：无问题 或 发现问题。", "result")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE or text_problem(note, multiline=True) is not None:
+        raise InvalidInput("bad_note", f"核查说明不超过 {MAX_NOTE} 字，且不能含控制字符。", "note")
+    cleaned = None
+    if photo:
+        if len(photo) > MAX_PHOTO_BYTES:
+            raise InvalidInput("file_too_large", "照片不能超过 10 MB。", "photo")
+        try:
+            cleaned = clean_image(photo)
+        except ImageRefused as refused:
+            raise InvalidInput(refused.code, refused.message, "photo") from None
+    prefix = scope_path(actor)
+    with transaction.atomic():
+        check = (
+            SpotCheck.objects.select_for_update(of=("self",))
+            .select_related("spot")
+            .filter(pk=check_id)
+            .first()
+        )
+        if check is None or prefix is None or not check.spot.division_path.startswith(prefix):
+            raise NotFound("check_not_found", "该核查任务不存在。", "check_id")
+        if check.done_at is not None:
+            raise Conflict("check_done", "该核查任务已完成，不能重复提交。", "check_id")
+        if check.spot.status != SupervisedSpot.Status.ACTIVE:
+            raise Conflict("spot_released", "该点位已解除重点监管，核查任务已取消。", "check_id")
+        check.done_at, check.done_by, check.result, check.note = now, actor, result, note
+        fields = ["done_at", "done_by", "result", "note"]
+        if cleaned is not None:
+            digest = hashlib.sha256(cleaned.content).hexdigest()
+            check.photo.save(f"{digest}.{cleaned.extension}", ContentFile(cleaned.content), False)
+            check.photo_type = cleaned.content_type
+            fields += ["photo", "photo_type"]
+        check.save(update_fields=fields)
+        audit.record(
+            actor,
+            "reports.spot_check_done",
+            check,
+            f"完成重点监管核查 {check.spot.cell}：{check.get_result_display()}",
+            result=result,
+            photo=bool(cleaned),
+        )
+    return check

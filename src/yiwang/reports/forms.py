@@ -49,6 +49,14 @@ class HotspotForm(forms.Form):
         initial=7,
     )
 
+    radius = forms.IntegerField(
+        label=_("同地点范围（米）"),
+        required=False,
+        min_value=hs.MIN_RADIUS_M,
+        max_value=hs.MAX_RADIUS_M,
+        help_text=_("不填：同一 H3 单元；填写 50–500：该距离内视为同一地点"),
+    )
+
     def filters(self) -> queries.Filters:
         data = self.cleaned_data
         today = timezone.localdate(timezone.now(), queries.SHANGHAI)
@@ -64,3 +72,8 @@ class HotspotForm(forms.Form):
 
     def recurrence(self) -> tuple[int, int]:
         return self.cleaned_data.get("min_count") or 3, self.cleaned_data.get("days") or 7
+
+    def radius_m(self) -> int | None:
+        """Metres of "the same place", or None for the same H3 cell."""
+        value = self.cleaned_data.get("radius")
+        return int(value) if value else None

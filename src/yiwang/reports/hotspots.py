@@ -82,15 +82,57 @@ def area_cells(polygons: Iterable[dict[str, Any]], resolution: int) -> set[str]:
 
 @dataclass
 class Recurrence:
-    """One type recurring in one cell: the busiest window of `days` days."""
+    """One type recurring at one place: the busiest window of `days` days.
+
+    The place is an H3 cell (`cell`), or, by radius, the cluster's first case (`lon`/`lat`,
+    with `cell` the H3 cell that case lies in, for the map)."""
 
     cell: str
     type_id: int
     count: int  # cases in the busiest window
     window_start: datetime
     window_end: datetime
-    total: int  # cases of this type in this cell over the whole period
+    total: int  # cases of this type at this place over the whole period
     numbers: list[str] = field(default_factory=list)  # the window's cases, oldest first
+    lon: float | None = None  # by radius: the cluster's first case
+    lat: float | None = None
+
+
+def _busiest(members: list[CaseRow], span: timedelta) -> tuple[int, int]:
+    """(size, first index) of the largest run of `members` (sorted by time) whose first and
+    last reports are less than `span` apart; the earliest such run on ties."""
+    best, best_start, start = 0, 0, 0
+    # Two pointers: the window [start, end] holds reports less than `span` apart.
+    for end, row in enumerate(members):
+        while row.reported_at - members[start].reported_at >= span:
+            start += 1
+        if end - start + 1 > best:
+            best, best_start = end - start + 1, start
+    return best, best_start
+
+
+def _found(
+    members: list[CaseRow], cell: str, type_id: int, *, min_count: int, span: timedelta
+) -> Recurrence | None:
+    members.sort(key=lambda r: (r.reported_at, r.number))
+    best, best_start = _busiest(members, span)
+    if best < min_count:
+        return None
+    window = members[best_start : best_start + best]
+    return Recurrence(
+        cell=cell,
+        type_id=type_id,
+        count=best,
+        window_start=window[0].reported_at,
+        window_end=window[-1].reported_at,
+        total=len(members),
+        numbers=[r.number for r in window],
+    )
+
+
+def _ranked(found: list[Recurrence]) -> list[Recurrence]:
+    found.sort(key=lambda r: (-r.count, -r.window_end.timestamp(), r.cell, r.type_id))
+    return found
 
 
 def recurrences(
@@ -107,29 +149,84 @@ def recurrences(
     for (cell, type_id), members in groups.items():
         if len(members) < min_count:
             continue
-        members.sort(key=lambda r: (r.reported_at, r.number))
-        best, best_start, start = 0, 0, 0
-        # Two pointers: the window [start, end] holds reports less than `span` apart.
-        for end, row in enumerate(members):
-            while row.reported_at - members[start].reported_at >= span:
-                start += 1
-            if end - start + 1 > best:
-                best, best_start = end - start + 1, start
-        if best >= min_count:
-            window = members[best_start : best_start + best]
-            found.append(
-                Recurrence(
-                    cell=cell,
-                    type_id=type_id,
-                    count=best,
-                    window_start=window[0].reported_at,
-                    window_end=window[-1].reported_at,
-                    total=len(members),
-                    numbers=[r.number for r in window],
-                )
-            )
-    found.sort(key=lambda r: (-r.count, -r.window_end.timestamp(), r.cell, r.type_id))
-    return found
+        hit = _found(members, cell, type_id, min_count=min_count, span=span)
+        if hit is not None:
+            found.append(hit)
+    return _ranked(found)
+
+
+# ---- recurrence within a radius ----------------------------------------------------------------
+
+MIN_RADIUS_M, MAX_RADIUS_M = 50, 500
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG): great-circle distances
+
+
+def distances_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Great-circle (haversine) distances in metres from one point to many; within 0.5 % of
+    the WGS84 ellipsoid's geodesic, which is far below a GPS fix's error."""
+    p1, p2 = np.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+
+
+def radius_clusters(rows: list[CaseRow], radius_m: float) -> list[list[CaseRow]]:
+    """Leader clustering, greedy by the earliest case: the earliest case not yet in a cluster
+    starts one, and every later case not yet in a cluster lying within `radius_m` of it
+    joins it. Deterministic (cases ordered by report time, then number); every member is
+    within `radius_m` of the cluster's first case, so no two are more than 2·`radius_m`
+    apart, and a chain of cases cannot stretch a "place" along a whole street."""
+    ordered = sorted(rows, key=lambda r: (r.reported_at, r.number))
+    lons = np.array([r.lon for r in ordered], dtype=float)
+    lats = np.array([r.lat for r in ordered], dtype=float)
+    free = np.ones(len(ordered), dtype=bool)
+    # Only cases within this latitude band can be near: a cheap pre-filter.
+    band = radius_m / EARTH_RADIUS_M * 180 / np.pi * 1.01
+    clusters: list[list[CaseRow]] = []
+    for i, seed in enumerate(ordered):
+        if not free[i]:
+            continue
+        near = free & (np.abs(lats - seed.lat) <= band)
+        near[i] = True
+        candidates = np.flatnonzero(near)
+        close = candidates[
+            distances_m(seed.lon, seed.lat, lons[candidates], lats[candidates]) <= radius_m
+        ]
+        free[close] = False
+        free[i] = False
+        members = sorted({int(j) for j in close} | {i})
+        clusters.append([ordered[j] for j in members])
+    return clusters
+
+
+def recurrences_within(
+    rows: Sequence[CaseRow],
+    radius_m: float,
+    resolution: int,
+    *,
+    min_count: int,
+    days: int,
+) -> list[Recurrence]:
+    """Like `recurrences`, with "the same place" meaning one cluster of `radius_clusters`
+    (per type) instead of one H3 cell; the place shown is the cluster's first case."""
+    by_type: dict[int, list[CaseRow]] = defaultdict(list)
+    for row in rows:
+        by_type[row.type_id].append(row)
+    span = timedelta(days=days)
+    found: list[Recurrence] = []
+    for type_id, members in by_type.items():
+        if len(members) < min_count:
+            continue
+        for cluster in radius_clusters(members, radius_m):
+            if len(cluster) < min_count:
+                continue
+            seed = cluster[0]
+            cell = h3.latlng_to_cell(seed.lat, seed.lon, resolution)
+            hit = _found(list(cluster), cell, type_id, min_count=min_count, span=span)
+            if hit is not None:
+                hit.lon, hit.lat = seed.lon, seed.lat
+                found.append(hit)
+    return _ranked(found)
 
 
 # ---- Getis-Ord Gi* ---------------------------------------------------------------------------

@@ -54,13 +54,36 @@ class SupervisedSpot(models.Model):
 class SpotCheck(models.Model):
     """A check task (核查任务) for the inspectors of a supervised spot."""
 
+    class Result(models.TextChoices):
+        NO_PROBLEM = "ok", _("无问题")
+        PROBLEM = "problem", _("发现问题")
+
     spot = models.ForeignKey(SupervisedSpot, on_delete=models.CASCADE, related_name="checks")
     created_at = models.DateTimeField(_("下达时间"))
     due_at = models.DateTimeField(_("核查时限"))
+    # Done (`reports.actions.complete_check`): who, when, what was found. A problem found is
+    # reported by the inspector as an ordinary case; the check only records the finding.
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核查人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    result = models.CharField(_("核查结果"), max_length=10, choices=Result.choices, blank=True)
+    note = models.CharField(_("核查说明"), max_length=500, blank=True)
+    # Re-encoded without metadata (`core.images`), named by its sha256: never a client name.
+    photo = models.FileField(_("现场照片"), upload_to="spot-checks/", max_length=200, blank=True)
+    photo_type = models.CharField(max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("重点监管核查任务")
-        indexes = [models.Index(fields=["spot", "-created_at"], name="spot_check_recent")]
+        indexes = [
+            models.Index(fields=["spot", "-created_at"], name="spot_check_recent"),
+            models.Index(fields=["done_at", "due_at"], name="spot_check_open_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.spot.cell} {self.created_at:%Y-%m-%d}"

@@ -2,13 +2,16 @@
 
 Cases are read through `yiwang.cases.queries.cases(user)` (division subtree, a handler's
 department) and the study area from `yiwang.geo.queries.grids(user)`; the computations are in
-`reports.hotspots`.
+`reports.hotspots`. The 重点监管 check tasks are read here too: `open_checks` and `spot_check`
+are what the inspector's phone (`intake.views.inspector`) shows, so intake depends on reports
+through this module and `reports.actions` only, never the other way round.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -16,7 +19,7 @@ from django.db.models import QuerySet
 from yiwang.cases import queries as case_queries
 from yiwang.cases.models import Case, State
 from yiwang.catalog.models import ObjectType
-from yiwang.core.errors import InvalidInput
+from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.scope import scoped
 from yiwang.geo import queries as geo_queries
 from yiwang.org.models import User
@@ -113,14 +116,26 @@ def getis_ord(user: User, filters: Filters, *, seed: int = hs.SEED) -> list[hs.C
     return hs.getis_ord(counts, area, seed=seed)
 
 
-def recurrences(user: User, filters: Filters, *, min_count: int, days: int) -> list[hs.Recurrence]:
+def recurrences(
+    user: User, filters: Filters, *, min_count: int, days: int, radius_m: int | None = None
+) -> list[hs.Recurrence]:
+    """Same type, same place, at least `min_count` times within `days` days. The same place
+    is one H3 cell at the filters' resolution, or, with `radius_m`, a cluster of cases
+    within that many metres of its first case (`hotspots.radius_clusters`)."""
     if not 2 <= min_count <= 1000:
         raise InvalidInput("bad_min_count", "重复次数应在 2 到 1000 之间。", "min_count")
     if not 1 <= days <= MAX_PERIOD_DAYS:
         raise InvalidInput("bad_days", "时间窗应在 1 到 366 天之间。", "days")
-    return hs.recurrences(
-        case_rows(user, filters), filters.resolution, min_count=min_count, days=days
-    )
+    rows = case_rows(user, filters)
+    if radius_m is None:
+        return hs.recurrences(rows, filters.resolution, min_count=min_count, days=days)
+    if not hs.MIN_RADIUS_M <= radius_m <= hs.MAX_RADIUS_M:
+        raise InvalidInput(
+            "bad_radius",
+            f"同地点范围应在 {hs.MIN_RADIUS_M} 到 {hs.MAX_RADIUS_M} 米之间。",
+            "radius",
+        )
+    return hs.recurrences_within(rows, radius_m, filters.resolution, min_count=min_count, days=days)
 
 
 def type_names(type_ids: set[int]) -> dict[int, tuple[str, str]]:
@@ -136,7 +151,78 @@ def supervised_spots(user: User) -> QuerySet[SupervisedSpot]:
 
 
 def spot_checks(user: User, limit: int = 50) -> list[SpotCheck]:
-    """The latest check tasks of the spots in scope (what inspectors go to check)."""
+    """The latest check tasks of the spots in scope (what inspectors go to check), open or
+    done, with who did them."""
     qs = SpotCheck.objects.filter(spot__status=SupervisedSpot.Status.ACTIVE)
-    qs = scoped(qs, user, "spot__division_path").select_related("spot")
+    qs = scoped(qs, user, "spot__division_path").select_related("spot", "done_by")
     return list(qs.order_by("-created_at", "-id")[:limit])
+
+
+def overdue_checks(user: User, now: datetime) -> int:
+    """Open check tasks in scope past their due time (flagged on the supervision page)."""
+    qs = SpotCheck.objects.filter(
+        spot__status=SupervisedSpot.Status.ACTIVE, done_at__isnull=True, due_at__lt=now
+    )
+    return scoped(qs, user, "spot__division_path").count()
+
+
+# ---- the inspector's phone: open check tasks, nearest first -------------------------------------
+
+# What a check can find, for the forms of other apps (the phone) without the models.
+CHECK_RESULTS = SpotCheck.Result.choices
+PROBLEM_FOUND = SpotCheck.Result.PROBLEM.value
+# An inspector's community has a handful of supervised spots; this caps a broken setup.
+OPEN_CHECKS_LIMIT = 200
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+
+
+@dataclass(frozen=True)
+class OpenCheck:
+    check: SpotCheck
+    distance_m: float | None  # from the phone's position, when it gave one
+    overdue: bool
+
+
+def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def open_checks(
+    user: User,
+    lon: float | None = None,
+    lat: float | None = None,
+    *,
+    now: datetime | None = None,
+) -> list[OpenCheck]:
+    """The open check tasks of active spots in the user's scope: nearest first from (lon,
+    lat), else (and on ties) earliest due first. Used by the inspector's phone (intake)."""
+    now = now or datetime.now(UTC)
+    qs = SpotCheck.objects.filter(spot__status=SupervisedSpot.Status.ACTIVE, done_at__isnull=True)
+    qs = scoped(qs, user, "spot__division_path").select_related("spot")
+    rows = [
+        OpenCheck(
+            check=c,
+            distance_m=None
+            if lon is None or lat is None
+            else _haversine_m(lon, lat, c.spot.lon, c.spot.lat),
+            overdue=c.due_at < now,
+        )
+        for c in qs.order_by("due_at", "id")[:OPEN_CHECKS_LIMIT]
+    ]
+    far = float("inf")
+    rows.sort(
+        key=lambda r: (far if r.distance_m is None else r.distance_m, r.check.due_at, r.check.pk)
+    )
+    return rows
+
+
+def spot_check(user: User, check_id: int) -> SpotCheck:
+    """One check task of a spot in scope (open or done), else NotFound."""
+    qs = scoped(SpotCheck.objects.all(), user, "spot__division_path")
+    found = qs.select_related("spot", "done_by").filter(pk=check_id).first()
+    if found is None:
+        raise NotFound("check_not_found", "该核查任务不存在。", "check_id")
+    return found

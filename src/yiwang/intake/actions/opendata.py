@@ -18,6 +18,7 @@ import hashlib
 import math
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +48,10 @@ MAX_GRIDS = len(SERIAL_ALPHABET) ** 3  # grid codes end in 3 characters
 OPENING_MOVES = ("to_verify", "send_verify", "verify_confirm", "register", "dispatch")
 CLOSING_MOVES = ("accept_task", "finish", "send_check", "check_pass", "close")
 MOVE_GAP = timedelta(minutes=1)
+# How often (in requests) the progress hook of a web import is told.
+PROGRESS_EVERY = 25
+# (done, total): the worker writes it to the job the page polls.
+ProgressHook = Callable[[int, int], None]
 
 
 # ---- the editable mapping ---------------------------------------------------------------------
@@ -307,6 +312,7 @@ def import_file(
     limit: int | None = None,
     every: int = 1,
     progress_stream: Any = None,
+    on_progress: ProgressHook | None = None,
 ) -> ImportResult:
     """Import a 311 CSV file as cases of a foreign city (see the module's docstring).
 
@@ -314,23 +320,70 @@ def import_file(
     `limit` take a deterministic slice of the file (every n-th request, at most `limit`).
     """
     require_admin(actor, "导入 311 开放数据")
+    opendata.zone(tz)  # a bad zone is refused before the file is looked for
+    if not os.path.isfile(path):
+        raise InvalidInput("file_not_found", f"找不到文件：{path}", "file")
+    with open(path, "rb") as f:
+        data = f.read()
+    return import_data(
+        actor,
+        data,
+        os.path.basename(path),
+        city_code=city_code,
+        city_name=city_name,
+        tz=tz,
+        fallback_type=fallback_type,
+        cell_deg=cell_deg,
+        limit=limit,
+        every=every,
+        progress_stream=progress_stream,
+        on_progress=on_progress,
+    )
+
+
+def decode(data: bytes) -> str:
+    """The text of an uploaded CSV file (UTF-8, with or without a byte-order mark)."""
+    if b"\x00" in data:
+        raise InvalidInput("not_csv", "文件不是 CSV 文本文件（含有二进制内容）。", "file")
+    try:
+        # utf-8-sig: exports saved by Excel start with a byte-order mark.
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("not_csv", "文件不是 UTF-8 编码的 CSV 文本文件。", "file") from None
+
+
+def import_data(
+    actor: User,
+    data: bytes,
+    filename: str,
+    *,
+    city_code: str,
+    city_name: str,
+    tz: str,
+    fallback_type: str = opendata.FALLBACK_TYPE,
+    cell_deg: float = CELL_DEG,
+    limit: int | None = None,
+    every: int = 1,
+    progress_stream: Any = None,
+    on_progress: ProgressHook | None = None,
+) -> ImportResult:
+    """`import_file` on the file's bytes: the command and the web upload's worker job both
+    come here. `on_progress(done, total)` is called as requests are processed."""
+    require_admin(actor, "导入 311 开放数据")
     if not (0.001 <= cell_deg <= 1):
         raise InvalidInput("bad_cell_size", "网格边长应在 0.001° 到 1° 之间。", "cell_deg")
     zone = opendata.zone(tz)
     fallback = _matter(fallback_type, "fallback")
-    if not os.path.isfile(path):
-        raise InvalidInput("file_not_found", f"找不到文件：{path}", "file")
-    rows, problems, used = opendata.read_path(path, zone)
+    rows, problems, used = opendata.read_text(decode(data), zone)
     rows = rows[:: max(every, 1)][:limit]
-    with open(path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         city = ensure_city(actor, city_code, city_name)
         points = [(r.lon, r.lat) for r in rows if r.lon is not None and r.lat is not None]
         grids = ensure_lattice(actor, city.community, points, cell_deg)  # type: ignore[arg-type]
         batch = OpenDataImport.objects.create(
             division=city.street,
-            filename=os.path.basename(path)[:255],
+            filename=filename[:255],
             sha256=digest,
             time_zone=tz,
             created_at=timezone.now(),
@@ -342,8 +395,10 @@ def import_file(
         OpenDataRecord.objects.filter(division=city.street).values_list("external_id", flat=True)
     )
     with Progress("导入 311 数据", len(rows), unit="件", stream=progress_stream) as progress:
-        for row in sorted(rows, key=lambda r: (r.opened_at, r.line)):
+        for done_rows, row in enumerate(sorted(rows, key=lambda r: (r.opened_at, r.line))):
             progress.advance()
+            if on_progress is not None and done_rows % PROGRESS_EVERY == 0:
+                on_progress(done_rows, len(rows))
             if row.external_id in done:
                 result.skipped_existing += 1
                 continue
@@ -370,6 +425,8 @@ def import_file(
         "problems": len(problems),
         "grids_created": grids,
     }
+    if on_progress is not None:
+        on_progress(len(rows), len(rows))
     batch.unmapped = dict(result.unmapped.most_common())
     batch.save(update_fields=["counts", "unmapped"])
     audit.record(

@@ -9,7 +9,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 
 from yiwang.intake.queries import desk as desk_queries
-from yiwang.org.permissions import acting_user
+from yiwang.org.permissions import acting_user, has_role
+from yiwang.org.roles import Role
 
 
 @login_required
@@ -29,5 +30,9 @@ def desk(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "intake/desk.html",
-        {"desk": cards, "recent_days": desk_queries.RECENT_DAYS},
+        {
+            "desk": cards,
+            "recent_days": desk_queries.RECENT_DAYS,
+            "can_import_311": has_role(user, [Role.ADMIN]),
+        },
     )

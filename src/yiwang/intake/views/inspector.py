@@ -6,6 +6,11 @@ worker keeps, so the app opens without a network. Reports are kept in the browse
 calls the API with the session and the CSRF cookie. Tasks need the network: the list is a
 fragment sorted by distance from the phone's position, and a task is done by an ordinary
 form post with its photos (resized in the browser before they are sent).
+
+The task list also holds the 重点监管 check tasks of the supervised spots in the inspector's
+scope: read with `reports.queries.open_checks` and done with `reports.actions.complete_check`
+(a consumer uses another only through its queries and actions). A check that found a
+problem leads to the report form, prefilled with the spot's position (`?lon=&lat=&check=`).
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ from yiwang.intake.actions import inspector as actions
 from yiwang.org.models import User
 from yiwang.org.permissions import acting_user, has_role
 from yiwang.org.roles import Role
+from yiwang.reports import actions as report_actions
+from yiwang.reports import queries as report_queries
 
 APP_NAME = "城管通"
 THEME_COLOR = "#0f3d73"
@@ -107,6 +114,7 @@ LABELS = {
     "tasksByDue": _("未获取到位置：按期限排序。"),
     "tasksByDistance": _("按距离排序（离您最近的在前）。"),
     "storageFailed": _("本机存储不可用，无法离线保存上报。"),
+    "fromCheck": _("重点监管核查发现问题：请选择问题类型并补充描述后上报。"),
 }
 
 
@@ -175,6 +183,8 @@ def tasks_page(request: HttpRequest) -> HttpResponse:
     if user is None:
         return _forbidden(request)
     done = _done_notice(request.GET.get("done", ""), request.GET.get("move", ""))
+    if request.GET.get("check_done", "").isdigit():
+        done = gettext("已完成重点监管核查：无问题。")
     return _page(request, "intake/inspector/tasks.html", user, active="tasks", done=done)
 
 
@@ -219,10 +229,14 @@ def task_list(request: HttpRequest) -> HttpResponse:
         }
         for t in tasks
     ]
+    spot_rows = [
+        {"open": c, "check": c.check, "distance": _distance_text(c.distance_m)}
+        for c in report_queries.open_checks(user, lon, lat)
+    ]
     response = render(
         request,
         "intake/inspector/_task_list.html",
-        {"rows": rows, "by_distance": lon is not None},
+        {"rows": rows, "spot_rows": spot_rows, "by_distance": lon is not None},
     )
     response["Cache-Control"] = "private, no-store"
     return response
@@ -335,6 +349,90 @@ def task_move(request: HttpRequest, number: str, name: str) -> HttpResponse:
         conflict=status == Conflict.status,
     )
     return render(request, "intake/inspector/task.html", context, status=status)
+
+
+def _check_or_404(user: User, check_id: int) -> report_queries.SpotCheck:
+    try:
+        return report_queries.spot_check(user, check_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _report_here_url(check: report_queries.SpotCheck) -> str:
+    """The report form at the spot's centre, with the check's note as the description."""
+    query = {
+        "lon": f"{check.spot.lon:.7f}",
+        "lat": f"{check.spot.lat:.7f}",
+        "check": check.pk,
+        "note": check.note,
+    }
+    return f"{reverse('inspector_app:report')}?{urlencode(query)}"
+
+
+def _check_context(
+    request: HttpRequest, user: User, check: report_queries.SpotCheck, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "config": _config(request, user),
+        "active": "tasks",
+        "check": check,
+        "spot": check.spot,
+        "overdue": check.done_at is None and check.due_at < timezone.now(),
+        "results": report_queries.CHECK_RESULTS,
+        "report_url": _report_here_url(check),
+        **extra,
+    }
+
+
+@require_GET
+@login_required
+def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
+    """One 重点监管 check task: where, why, by when; the form to record the finding."""
+    user = _inspector(request)
+    if user is None:
+        return _forbidden(request)
+    check = _check_or_404(user, check_id)
+    return render(request, "intake/inspector/check.html", _check_context(request, user, check))
+
+
+@require_POST
+@login_required
+def check_done(request: HttpRequest, check_id: int) -> HttpResponse:
+    """Record the finding once; 发现问题 goes on to the report form at the spot."""
+    user = _inspector(request)
+    if user is None:
+        return _forbidden(request)
+    check = _check_or_404(user, check_id)
+    upload = request.FILES.get("photo")
+    try:
+        if upload is not None and upload.size is not None and upload.size > MAX_PHOTO_BYTES:
+            raise ActionError(
+                "file_too_large",
+                gettext("照片不能超过 %(mb)s MB。") % {"mb": MAX_PHOTO_BYTES // (1024 * 1024)},
+                "photo",
+            )
+        check = report_actions.complete_check(
+            user,
+            check.pk,
+            result=request.POST.get("result", ""),
+            note=request.POST.get("note", ""),
+            photo=upload.read() if upload is not None else None,
+        )
+    except ActionError as exc:
+        check = _check_or_404(user, check_id)
+        context = _check_context(
+            request,
+            user,
+            check,
+            error=exc.message,
+            error_field=exc.field or "",
+            note=request.POST.get("note", ""),
+            chosen=request.POST.get("result", ""),
+        )
+        return render(request, "intake/inspector/check.html", context, status=exc.status)
+    if check.result == report_queries.PROBLEM_FOUND:
+        return redirect(_report_here_url(check))
+    return redirect(f"{reverse('inspector_app:tasks')}?{urlencode({'check_done': check.pk})}")
 
 
 @require_GET

@@ -7,12 +7,13 @@ from typing import Any
 import h3
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from yiwang.core.errors import ActionError, InvalidInput
+from yiwang.core.errors import ActionError, InvalidInput, NotFound
 from yiwang.geo import queries as geo_queries
 from yiwang.org.permissions import acting_user, has_role
 from yiwang.reports import actions, queries
@@ -63,7 +64,9 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
         )
     try:
         stats = queries.getis_ord(user, filters)
-        recurrences = queries.recurrences(user, filters, min_count=min_count, days=days)
+        recurrences = queries.recurrences(
+            user, filters, min_count=min_count, days=days, radius_m=form.radius_m()
+        )
     except InvalidInput as error:
         context["error"] = error.message
         return render(request, "reports/hotspots.html", context, status=400)
@@ -76,6 +79,7 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
         filters=filters,
         min_count=min_count,
         days=days,
+        radius=form.radius_m(),
         hot=ranked,
         hot_total=len(hot),
         recurrences=reports_api.recurrence_rows(recurrences[:RANKED]),
@@ -123,15 +127,39 @@ def supervision_page(request: HttpRequest) -> HttpResponse:
 
 
 def _supervision_context(user: Any, error: str, data: Any) -> dict[str, Any]:
+    now = timezone.now()
     return {
         "spots": list(queries.supervised_spots(user)[:200]),
-        "checks": queries.spot_checks(user),
+        "checks": [
+            {"check": c, "overdue": c.done_at is None and c.due_at < now}
+            for c in queries.spot_checks(user)
+        ],
+        "overdue": queries.overdue_checks(user, now),
         "error": error,
         "cell": data.get("cell", ""),
         "reason": data.get("reason", ""),
         "frequency_days": data.get("frequency_days", "7"),
         "can_supervise": has_role(user, actions.SUPERVISOR_ROLES),
     }
+
+
+@login_required
+def check_photo(request: HttpRequest, check_id: int) -> FileResponse:
+    """The photo of a done check task (private: only users whose scope holds the spot)."""
+    try:
+        check = queries.spot_check(acting_user(request), check_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if not check.photo:
+        raise Http404(_("照片不存在。"))
+    try:
+        stream = check.photo.open("rb")
+    except OSError as exc:
+        raise Http404(_("照片文件缺失。")) from exc
+    response = FileResponse(stream, content_type=check.photo_type or "image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

@@ -93,7 +93,21 @@
   if (cfg.bounds) map.fitBounds(cfg.bounds, { padding: [8, 8] });
   else map.setView([23.13, 113.27], 8);
   showPoint(T.pickOnMap);
-  locate();
+  // Opened from a 重点监管 check that found a problem: the spot's position and the check's
+  // note are given in the address (?lon=&lat=&check=&note=); the phone's GPS is not asked.
+  var given = new URLSearchParams(window.location.search);
+  var givenLon = parseFloat(given.get("lon")), givenLat = parseFloat(given.get("lat"));
+  if (isFinite(givenLon) && isFinite(givenLat) && Math.abs(givenLon) <= 180 && Math.abs(givenLat) <= 90) {
+    setPoint(givenLat, givenLon, null, true);
+    var description = document.getElementById("description");
+    if (given.get("note") && description && !description.value) description.value = given.get("note");
+    if (given.get("check")) {
+      savedEl.textContent = T.fromCheck;
+      savedEl.hidden = false;
+    }
+  } else {
+    locate();
+  }
 
   // Grid outlines help to place the point; without a network the map works without them.
   var GRID_STYLE = { color: "#1565c0", weight: 1, fillOpacity: 0.03, interactive: false };
