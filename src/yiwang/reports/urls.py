@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.reports.views import dashboard, hotspots
+from yiwang.reports.views import bulletins, dashboard, hotspots
 
 app_name = "reports"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("supervision/<int:spot_id>/release/", hotspots.release_spot, name="release_spot"),
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("dashboard/data/", dashboard.dashboard_data, name="dashboard_data"),
+    path("bulletins/", bulletins.bulletins_page, name="bulletins"),
+    path("bulletins/issue/", bulletins.issue_bulletin, name="issue_bulletin"),
+    path("bulletins/<int:pk>/", bulletins.bulletin_page, name="bulletin"),
 ]
