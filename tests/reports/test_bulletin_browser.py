@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-
 from bulletin_support import local, march_day
+
 from case_support import City
 from yiwang.reports.bulletins import actions
 
@@ -34,7 +34,9 @@ def test_monthly_bulletin_page_draws_its_charts(
 ) -> None:
     march_day(city)
     leader = city.users["leader"]
-    bulletin = actions.issue_on_demand(leader, "monthly", date(2026, 3, 2), now=local(2026, 4, 1, 9))
+    bulletin = actions.issue_on_demand(
+        leader, "monthly", date(2026, 3, 2), now=local(2026, 4, 1, 9)
+    )
     page, base = browser_page, live_server.url
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -53,9 +55,7 @@ def test_monthly_bulletin_page_draws_its_charts(
     drawn = page.evaluate("() => window.yiwangBulletin.charts.length")
     assert drawn == expected
     # Every chart has a canvas of real size.
-    sizes = page.locator("div.chart canvas").evaluate_all(
-        "cs => cs.map(c => [c.width, c.height])"
-    )
+    sizes = page.locator("div.chart canvas").evaluate_all("cs => cs.map(c => [c.width, c.height])")
     assert len(sizes) == expected and all(w > 200 and h > 100 for w, h in sizes)
     assert page.locator("h1").inner_text() == "福田区2026年3月城市管理问题月度通报"
     assert "本月福田区共受理问题5件" in page.locator(".bulletin-summary").inner_text()
@@ -63,7 +63,9 @@ def test_monthly_bulletin_page_draws_its_charts(
     tops = page.locator("ul.menu > li").evaluate_all(
         "items => items.map(li => Math.round(li.getBoundingClientRect().top))"
     )
-    page.screenshot(path=f"{SHOTS}/bulletin-header.png", clip={"x": 0, "y": 0, "width": 1366, "height": 90})
+    page.screenshot(
+        path=f"{SHOTS}/bulletin-header.png", clip={"x": 0, "y": 0, "width": 1366, "height": 90}
+    )
     # At 1366 px the leader's menu already took two lines before 通报 was added (measured:
     # removing the entry leaves two lines); at 1920 px it is one line.
     assert len(set(tops)) <= 2

@@ -8,8 +8,8 @@ from typing import Any
 
 import h3
 import pytest
-
 from bulletin_support import local, march_day
+
 from case_support import POINT_A, City
 from yiwang.evaluation.queries import SUBJECT_KINDS
 from yiwang.org.models import Division
@@ -114,7 +114,10 @@ def test_monthly_overview_rankings_and_spot(city: City) -> None:
     shenzhen = Division.objects.get(code="440300")
     cell = h3.latlng_to_cell(POINT_A[1], POINT_A[0], 9)
     spot_actions.supervise(
-        city.users["leader"], cell=cell, frequency_days=7, reason="私搭乱建反复",
+        city.users["leader"],
+        cell=cell,
+        frequency_days=7,
+        reason="私搭乱建反复",
         now=local(2026, 3, 2, 12),
     )
     content = build_monthly(shenzhen, date(2026, 3, 15), now=local(2026, 4, 1, 8))
@@ -136,8 +139,14 @@ def test_monthly_overview_rankings_and_spot(city: City) -> None:
         for block in section.blocks
         if isinstance(block, Table)
     }
-    names = {"region": "街道", "department": "专业部门", "dispatcher": "派遣员",
-             "shift_lead": "值班长", "inspector": "监督员", "operator": "受理员"}
+    names = {
+        "region": "街道",
+        "department": "专业部门",
+        "dispatcher": "派遣员",
+        "shift_lead": "值班长",
+        "inspector": "监督员",
+        "operator": "受理员",
+    }
     for kind in SUBJECT_KINDS:
         assert f"{names.get(kind, kind)}综合评价排名" in titles
     streets = table(content, "街道综合评价排名")

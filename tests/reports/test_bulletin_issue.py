@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from bulletin_support import local, march_day
+
 from case_support import City
 from yiwang.core.errors import InvalidInput, PermissionDenied
 from yiwang.core.models import AuditEntry
@@ -44,7 +44,9 @@ def test_on_demand_refusals(city: City) -> None:
     with pytest.raises(InvalidInput):
         actions.issue_on_demand(city.users["leader"], "yearly", date(2026, 3, 2), now=now)
     # The current month may be issued on demand: it says up to when it counts.
-    current = actions.issue_on_demand(city.users["shift_lead"], "monthly", date(2026, 3, 3), now=now)
+    current = actions.issue_on_demand(
+        city.users["shift_lead"], "monthly", date(2026, 3, 3), now=now
+    )
     assert current.content["period_label"] == "2026年3月（截至2026年3月3日09:00）"
 
 
@@ -57,10 +59,17 @@ def test_the_schedule_catches_up_and_issues_each_period_once(city: City) -> None
     got = sorted((b.kind, b.period_start) for b in issued)
     expected = sorted(
         [("daily", date(2026, 3, d)) for d in range(3, 10)]
-        + [("weekly", date(2026, 2, 9)), ("weekly", date(2026, 2, 16)),
-           ("weekly", date(2026, 2, 23)), ("weekly", date(2026, 3, 2))]
-        + [("monthly", date(2025, 12, 1)), ("monthly", date(2026, 1, 1)),
-           ("monthly", date(2026, 2, 1))]
+        + [
+            ("weekly", date(2026, 2, 9)),
+            ("weekly", date(2026, 2, 16)),
+            ("weekly", date(2026, 2, 23)),
+            ("weekly", date(2026, 3, 2)),
+        ]
+        + [
+            ("monthly", date(2025, 12, 1)),
+            ("monthly", date(2026, 1, 1)),
+            ("monthly", date(2026, 2, 1)),
+        ]
     )
     assert got == expected
     assert all(b.trigger == "scheduled" and b.issued_by is None and b.version == 1 for b in issued)
@@ -71,7 +80,9 @@ def test_the_schedule_catches_up_and_issues_each_period_once(city: City) -> None
     later = actions.issue_due(local(2026, 3, 11, 8))
     assert [(b.kind, b.period_start) for b in later] == [("daily", date(2026, 3, 10))]
     # A person's version beside a scheduled one does not stop or double the schedule.
-    actions.issue_on_demand(city.users["leader"], "daily", date(2026, 3, 11), now=local(2026, 3, 12, 7))
+    actions.issue_on_demand(
+        city.users["leader"], "daily", date(2026, 3, 11), now=local(2026, 3, 12, 7)
+    )
     assert [(b.kind, b.period_start) for b in actions.issue_due(local(2026, 3, 12, 8))] == [
         ("daily", date(2026, 3, 11))
     ]

@@ -7,9 +7,9 @@ import json
 from datetime import date
 from typing import Any
 
+from bulletin_support import local, march_day
 from django.test import Client
 
-from bulletin_support import local, march_day
 from case_support import City
 from yiwang.org.models import Division
 from yiwang.reports.bulletins import actions
@@ -41,7 +41,9 @@ def test_archive_detail_and_versions(city: City) -> None:
     assert "本月福田区共受理问题5件，环比上升400.0%" in text
     assert "街道综合评价排名" in text and "重点监管点位" in text
     assert "第1版" in text and "手动生成" in text
-    charts = json.loads(text.split('id="bulletin-charts" type="application/json">')[1].split("</script>")[0])
+    charts = json.loads(
+        text.split('id="bulletin-charts" type="application/json">')[1].split("</script>")[0]
+    )
     assert charts and all(c["id"].startswith("chart-") for c in charts)
     assert 'id="chart-0"' in text and "reports/bulletin.js" in text
 
@@ -57,7 +59,9 @@ def test_street_leader_does_not_see_other_divisions(city: City, make_user: Any) 
         city.users["leader"], "daily", date(2026, 3, 2), now=local(2026, 3, 3, 9)
     )
     street_b_leader = make_user("leader", "440304002")
-    own = actions.issue_on_demand(street_b_leader, "daily", date(2026, 3, 2), now=local(2026, 3, 3, 9))
+    own = actions.issue_on_demand(
+        street_b_leader, "daily", date(2026, 3, 2), now=local(2026, 3, 3, 9)
+    )
     client = _client(street_b_leader)
     listing = client.get("/reports/bulletins/").content.decode()
     assert "园岭街道2026年3月2日城市管理问题日盘点" in listing
@@ -79,8 +83,9 @@ def test_filters_and_the_issue_form(city: City) -> None:
     assert "周分析" in weekly and "3月2日城市管理问题日盘点" not in weekly
     on_day = client.get("/reports/bulletins/?day=2026-03-05").content.decode()
     assert "第10周" in on_day and "3月2日城市管理问题日盘点" not in on_day
-    fragment = client.get("/reports/bulletins/?kind=daily", HTTP_HX_REQUEST="true",
-                          HTTP_HX_TARGET="bulletin-list")
+    fragment = client.get(
+        "/reports/bulletins/?kind=daily", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="bulletin-list"
+    )
     assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
 
     bad = client.post("/reports/bulletins/issue/", {"kind": "daily", "day": "2026-13-01"})

@@ -21,13 +21,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from yiwang.cases.models import Source, Stage
 from yiwang.org.models import User
 from yiwang.reports.bulletins import common as c
 from yiwang.reports.bulletins import sentences
-from yiwang.reports.bulletins.content import Chart, Paragraph, Section, Series, Table
+from yiwang.reports.bulletins.content import Cell, Chart, Paragraph, Section, Series, Table
 
 RED_LIMIT = 50
 TOP_TYPES = 10
@@ -90,7 +90,7 @@ def newly_red(reader: User, span: c.Span) -> tuple[list[list[Any]], int]:
             street or "",
             str(stages.get(stage, stage)),
             department or "未派遣",
-            due.astimezone(c.SHANGHAI).strftime("%m-%d %H:%M"),
+            due.astimezone(c.SHANGHAI).strftime("%m-%d %H:%M") if due else "",
         ]
         for number, type_name, street, stage, department, due in qs.order_by(
             "stage_due_at", "id"
@@ -118,6 +118,8 @@ def build_daily_sections(reader: User, span: c.Span) -> tuple[list[str], list[Se
         overdue=sum(k for _, k in overdue),
         red=red_total,
     )
+    source_rows: list[list[Cell]] = [[label, k, c.pct(c.share(k, intake))] for label, k in sources]
+    source_rows.append(["合计", intake, c.pct(1.0) if intake else "无数据"])
     shown_sources = [(label, k) for label, k in sources if k]
     intake_section = Section(
         heading="一、受理情况",
@@ -126,8 +128,7 @@ def build_daily_sections(reader: User, span: c.Span) -> tuple[list[str], list[Se
             Table(
                 title="按来源统计",
                 columns=["来源", "受理数（件）", "占比"],
-                rows=[[label, k, c.pct(c.share(k, intake))] for label, k in sources]
-                + [["合计", intake, c.pct(1.0) if intake else "无数据"]],
+                rows=source_rows,
             ),
             Chart(
                 title="受理来源构成",

@@ -339,8 +339,8 @@ def spot_blocks(counts: list[SpotCount], total: int) -> list[Any]:
                 ]
                 for s in counts
             ],
-            note="问题数：该 H3 单元内上报的案卷（作废、已合并不计）。监管期内区间为本月中处于监管的时段"
-            "（截至通报生成时）；监管前同长区间为监管开始前同样时长。"
+            note="问题数：该 H3 单元内上报的案卷（作废、已合并不计）。"
+            "监管期内区间为本月中处于监管的时段（截至通报生成时）；监管前同长区间为监管开始前同样时长。"
             + (f"共{c.n(total)}处，列出最早开始的{SPOT_LIMIT}处。" if total > SPOT_LIMIT else ""),
         ),
         Chart(
@@ -393,7 +393,8 @@ def build_monthly_sections(
                         ],
                         ["结案数（件）", o.closed, "—", "—", "—", "—"],
                     ],
-                    note="按期处置率 = 本月处置完毕且未超过处置时限的处置环节数 ÷ 本月处置完毕的处置环节数。",
+                    note="按期处置率 = 本月处置完毕且未超过处置时限的处置环节数 ÷ "
+                    "本月处置完毕的处置环节数。",
                 ),
             ],
         )
@@ -406,8 +407,8 @@ def build_monthly_sections(
                 0, Paragraph(text=sentences.movers_sentence(subject_name(r.kind), movers(r)))
             )
         sections.append(Section(heading=f"{number}、{subject_name(r.kind)}考核排名", blocks=blocks))
-    number = len(sections) + 1
-    label = CHINESE_NUMBERS[number - 1] if number <= len(CHINESE_NUMBERS) else str(number)
+    last = len(sections) + 1
+    label = CHINESE_NUMBERS[last - 1] if last <= len(CHINESE_NUMBERS) else str(last)
     sections.append(
         Section(heading=f"{label}、重点监管点位", blocks=spot_blocks(spots, spot_total))
     )

@@ -27,7 +27,7 @@ from yiwang.org.models import User
 from yiwang.reports import queries as hotspot_queries
 from yiwang.reports.bulletins import common as c
 from yiwang.reports.bulletins import sentences
-from yiwang.reports.bulletins.content import Chart, Paragraph, Section, Series, Table
+from yiwang.reports.bulletins.content import Cell, Chart, Paragraph, Section, Series, Table
 
 TOP = 10
 REPEAT_MIN = 3
@@ -36,7 +36,9 @@ REPEAT_RESOLUTION = 9
 REPEAT_LIMIT = 20
 
 
-def daily_counts(reader: User, span: c.Span) -> tuple[list[int], list[int]]:
+def daily_counts(
+    reader: User, span: c.Span
+) -> tuple[list[float | int | None], list[float | int | None]]:
     """Reported and closed per day of the span, in day order (2 queries)."""
     reported = {
         r["d"]: r["k"]
@@ -55,7 +57,13 @@ def daily_counts(reader: User, span: c.Span) -> tuple[list[int], list[int]]:
         .annotate(k=Count("case", distinct=True))
     }
     days = [span.first + timedelta(days=i) for i in range(span.days)]
-    return [reported.get(d, 0) for d in days], [closed.get(d, 0) for d in days]
+    in_days: list[float | int | None] = [reported.get(d, 0) for d in days]
+    out_days: list[float | int | None] = [closed.get(d, 0) for d in days]
+    return in_days, out_days
+
+
+def total(values: list[float | int | None]) -> int:
+    return int(sum(v or 0 for v in values))
 
 
 def top_types(reader: User, span: c.Span, previous: c.Span) -> list[list[Any]]:
@@ -134,16 +142,23 @@ def build_weekly_sections(reader: User, span: c.Span) -> tuple[list[str], list[S
     with_rate = [(name, v[2]) for name, v in departments if v[2] is not None]
     lowest = min(with_rate, key=lambda kv: (kv[1], kv[0])) if with_rate else None
     summary = sentences.weekly_summary(
-        intake=sum(reported),
-        previous_intake=sum(reported_before),
-        closed=sum(closed),
-        previous_closed=sum(closed_before),
+        intake=total(reported),
+        previous_intake=total(reported_before),
+        closed=total(closed),
+        previous_closed=total(closed_before),
         top_type=(types[0][1], types[0][2]) if types else None,
         top_grid=(grids[0][1], grids[0][3]) if grids else None,
         repeats=repeat_total,
         lowest_department=lowest,
     )
     days = [f"{c.WEEKDAYS[i]} {(span.first + timedelta(days=i)):%m-%d}" for i in range(span.days)]
+    trend_rows: list[list[Cell]] = [
+        [days[i], reported[i], reported_before[i], closed[i], closed_before[i]]
+        for i in range(span.days)
+    ]
+    trend_rows.append(
+        ["合计", total(reported), total(reported_before), total(closed), total(closed_before)]
+    )
     trend = Section(
         heading="一、受理与结案趋势",
         blocks=[
@@ -163,11 +178,7 @@ def build_weekly_sections(reader: User, span: c.Span) -> tuple[list[str], list[S
             Table(
                 title="每日受理、结案",
                 columns=["日期", "本周受理", "上周同日受理", "本周结案", "上周同日结案"],
-                rows=[
-                    [days[i], reported[i], reported_before[i], closed[i], closed_before[i]]
-                    for i in range(span.days)
-                ]
-                + [["合计", sum(reported), sum(reported_before), sum(closed), sum(closed_before)]],
+                rows=trend_rows,
             ),
         ],
     )
@@ -206,7 +217,7 @@ def build_weekly_sections(reader: User, span: c.Span) -> tuple[list[str], list[S
             ),
         ],
     )
-    dept_rows = []
+    dept_rows: list[list[Cell]] = []
     for name, (stages, in_time, value) in departments:
         before = rates_before.get(name, (0, 0, None))[2]
         moved = c.points(value, before)
@@ -219,8 +230,8 @@ def build_weekly_sections(reader: User, span: c.Span) -> tuple[list[str], list[S
                 title="部门按期处置率",
                 columns=["部门", "处置数", "按期处置数", "按期处置率", "上周按期处置率", "变化"],
                 rows=dept_rows,
-                note="按期处置率 = 本周内处置完毕且未超过处置时限的处置环节数 ÷ 本周内处置完毕的处置环节数；"
-                "无处置完毕的部门为“无数据”。",
+                note="按期处置率 = 本周内处置完毕且未超过处置时限的处置环节数 ÷ "
+                "本周内处置完毕的处置环节数；无处置完毕的部门为“无数据”。",
             ),
             Chart(
                 title="部门按期处置率",
