@@ -132,6 +132,8 @@ def test_monthly_overview_rankings_and_spot(city: City) -> None:
     headline = table(content, "主要指标").rows
     assert headline[0][:5] == ["受理数（件）", 5, 1, "上升400.0%", 0]
     assert headline[1][:3] == ["按期处置率", "100.0%", "无数据"]
+    # 结案 in March: c4; in February and March 2025: none.
+    assert headline[2] == ["结案数（件）", 1, 0, "上期为零", 0, "上期为零"]
     # A ranking for every subject kind the evaluation supports.
     titles = {
         block.title

@@ -92,6 +92,8 @@ def overview(reader: User, span: c.Span) -> sentences.Overview:
         closed=c.moves(reader, span)["closed"],
         on_time_rate=c.share(in_time, stages),
         previous_on_time_rate=c.share(in_time_before, stages_before),
+        previous_closed=c.moves(reader, previous)["closed"],
+        year_before_closed=c.moves(reader, span.year_before())["closed"],
     )
 
 
@@ -391,7 +393,14 @@ def build_monthly_sections(
                             "—",
                             "—",
                         ],
-                        ["结案数（件）", o.closed, "—", "—", "—", "—"],
+                        [
+                            "结案数（件）",
+                            o.closed,
+                            o.previous_closed,
+                            c.change(o.closed, o.previous_closed),
+                            o.year_before_closed,
+                            c.change(o.closed, o.year_before_closed),
+                        ],
                     ],
                     note="按期处置率 = 本月处置完毕且未超过处置时限的处置环节数 ÷ "
                     "本月处置完毕的处置环节数。",

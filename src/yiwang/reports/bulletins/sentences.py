@@ -119,6 +119,8 @@ class Overview:
     closed: int
     on_time_rate: float | None  # 按期处置率: handling stages finished in time / finished
     previous_on_time_rate: float | None
+    previous_closed: int = 0
+    year_before_closed: int = 0
 
 
 def monthly_overview(division: str, o: Overview) -> str:
