@@ -9,9 +9,8 @@ intake channels (cameras sit in grids, inspectors' tasks come from the cases).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import IO
-
 from datetime import datetime, timedelta
+from typing import IO
 
 from django.utils import timezone
 
