@@ -178,3 +178,22 @@ def test_a_street_bulletin_counts_only_its_street(city: City) -> None:
     content = build_daily(street_b, date(2026, 3, 2), now=local(2026, 3, 3, 8))
     assert content.summary[0] == "3月2日未受理问题。"
     assert table(content, "超期在办案卷（按部门）").rows == []
+
+
+def test_weekly_and_monthly_of_empty_periods(city: City) -> None:
+    shenzhen = Division.objects.get(code="440300")
+    weekly = build_weekly(shenzhen, date(2025, 6, 4), now=local(2025, 6, 9, 8))
+    assert weekly.summary == [
+        "本周共受理问题0件，较上周持平；结案0件，较上周持平。",
+        "本周未发现重复发生点位。",
+    ]
+    assert table(weekly, "部门按期处置率").rows == []
+    monthly = build_monthly(shenzhen, date(2025, 6, 1), now=local(2025, 7, 1, 8))
+    assert monthly.summary[0] == (
+        "本月深圳市共受理问题0件，环比持平，同比持平；结案0件；"
+        "本月无处置完毕的案卷，按期处置率无数据。"
+    )
+    assert "专业部门本月与上月均有得分的对象不足，无法比较得分变化。" in monthly.summary
+    assert table(monthly, "专业部门综合评价排名").note == "本月无专业部门参与考核。"
+    texts = [b.text for s in monthly.sections for b in s.blocks if b.type == "paragraph"]
+    assert "本月无重点监管点位。" in texts
