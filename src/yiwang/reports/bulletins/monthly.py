@@ -85,15 +85,16 @@ def overview(reader: User, span: c.Span) -> sentences.Overview:
     previous = span.previous()
     stages, in_time = on_time_handling(reader, span)
     stages_before, in_time_before = on_time_handling(reader, previous)
+    closed = c.closed_counts(reader, [span, previous, span.year_before()])
     return sentences.Overview(
         intake=intake(reader, span),
         previous_intake=intake(reader, previous),
         year_before_intake=intake(reader, span.year_before()),
-        closed=c.moves(reader, span)["closed"],
+        closed=closed[0],
         on_time_rate=c.share(in_time, stages),
         previous_on_time_rate=c.share(in_time_before, stages_before),
-        previous_closed=c.moves(reader, previous)["closed"],
-        year_before_closed=c.moves(reader, span.year_before())["closed"],
+        previous_closed=closed[1],
+        year_before_closed=closed[2],
     )
 
 
