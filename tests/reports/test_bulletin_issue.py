@@ -8,9 +8,11 @@ from datetime import date
 import pytest
 from bulletin_support import local, march_day
 
-from case_support import City
+from case_support import City, square
 from yiwang.core.errors import InvalidInput, PermissionDenied
 from yiwang.core.models import AuditEntry
+from yiwang.geo import actions as geo_actions
+from yiwang.org import actions as org_actions
 from yiwang.org.models import Division
 from yiwang.reports.bulletins import actions
 from yiwang.reports.models import Bulletin
@@ -53,9 +55,10 @@ def test_on_demand_refusals(city: City) -> None:
 def test_the_schedule_catches_up_and_issues_each_period_once(city: City) -> None:
     march_day(city)
     # Tuesday 10 March, 09:00: the days 3–9 March, the weeks from 9 Feb to 2 March and the
-    # months December to February are due (7 + 4 + 3), for 深圳市 (the city of the grids).
+    # months December to February are due (7 + 4 + 3), for 福田区 (every grid of 深圳市 is
+    # in it).
     issued = actions.issue_due(local(2026, 3, 10, 9))
-    assert {b.division_path for b in issued} == {Division.objects.get(code="440300").path}
+    assert {b.division_path for b in issued} == {Division.objects.get(code="440304").path}
     got = sorted((b.kind, b.period_start) for b in issued)
     expected = sorted(
         [("daily", date(2026, 3, d)) for d in range(3, 10)]
@@ -99,6 +102,35 @@ def test_monday_and_first_of_month_wait_for_eight(city: City) -> None:
     assert ("monthly", date(2026, 3, 1)) in due
     assert ("monthly", date(2026, 3, 1)) not in actions.due_periods(local(2026, 4, 1, 7, 59))
     assert ("monthly", date(2026, 3, 1)) in actions.due_periods(local(2026, 4, 1, 8))
+
+
+def test_bulletin_divisions_by_default(city: City) -> None:
+    # Every grid of 深圳市 lies in 福田区: the district's bulletin.
+    assert [d.code for d in actions.bulletin_divisions()] == ["440304"]
+    # A grid in 罗湖区 too: the city's. A grid in 广州市: a bulletin for 广州市's district.
+    root = city.root
+    for code, name, level, parent in [
+        ("440303001", "桂园街道", "street", "440303"),
+        ("440303001001", "老围社区", "community", "440303001"),
+        ("440104001", "洪桥街道", "street", "440104"),
+        ("440104001001", "应元社区", "community", "440104001"),
+    ]:
+        org_actions.create_division(root, code=code, name=name, level=level, parent_code=parent)
+    geo_actions.create_grid(
+        root,
+        code="440303001001001",
+        name="老围一号网格",
+        community_code="440303001001",
+        geometry=square(114.10, 22.55),
+    )
+    geo_actions.create_grid(
+        root,
+        code="440104001001001",
+        name="应元一号网格",
+        community_code="440104001001",
+        geometry=square(113.26, 23.13),
+    )
+    assert [d.code for d in actions.bulletin_divisions()] == ["440104", "440300"]
 
 
 def test_the_setting_names_the_bulletin_divisions(city: City, settings: object) -> None:

@@ -47,10 +47,14 @@ def test_archive_detail_and_versions(city: City) -> None:
     assert charts and all(c["id"].startswith("chart-") for c in charts)
     assert 'id="chart-0"' in text and "reports/bulletin.js" in text
 
-    # A city bulletin (issued by the schedule) is out of 福田区's scope: not found.
-    city_bulletin = actions.issue_due(local(2026, 3, 11, 9))[0]
-    assert city_bulletin.division_path == Division.objects.get(code="440300").path
+    # The schedule's bulletins (福田区 holds every grid) are in the list too.
+    assert "福田区2026年第10周（3月2日—3月8日）城市管理问题周分析" in html and "定时生成" in html
+    # A city bulletin is out of 福田区's scope: not found.
+    shenzhen = Division.objects.get(code="440300")
+    city_bulletin = actions.issue("daily", date(2026, 3, 2), shenzhen, now=local(2026, 3, 3, 9))
+    assert city_bulletin is not None
     assert client.get(f"/reports/bulletins/{city_bulletin.pk}/").status_code == 404
+    assert "深圳市" not in client.get("/reports/bulletins/").content.decode()
 
 
 def test_street_leader_does_not_see_other_divisions(city: City, make_user: Any) -> None:

@@ -7,8 +7,10 @@ row each after a retry, never a shared or a lost one. The worker's schedule issu
 period once (`issue_due`); people may add versions on demand (`issue_on_demand`).
 
 Which divisions get scheduled bulletins (`bulletin_divisions`): the codes in
-settings.BULLETIN_DIVISIONS when it is set; otherwise every city (市) holding unit grids
-(a city node: its city; a province node: each hosted city that has grids).
+settings.BULLETIN_DIVISIONS when it is set; otherwise, for every city (市) holding unit
+grids, the smallest city or district (区县) that holds all of that city's grids — a city
+running the loop in several districts gets a city bulletin, a city that runs it in one
+district (the demo: 福田区) gets that district's; a province node gets one per hosted city.
 """
 
 from __future__ import annotations
@@ -163,12 +165,25 @@ def bulletin_divisions() -> list[Division]:
     codes = list(getattr(settings, "BULLETIN_DIVISIONS", ()) or ())
     if codes:
         return list(Division.objects.filter(code__in=codes).order_by("code"))
-    # A city is the second code of a grid's path (province/city/district/street/community/).
+    # Paths are province/city/district/street/community/: group the grids by city, and
+    # for each city take the smallest city or district holding all of its grids.
     paths = UnitGrid.objects.order_by().values_list("division_path", flat=True).distinct()
-    cities = {"/".join(p.split("/")[:2]) + "/" for p in paths if p.count("/") >= 3}
-    return list(
-        Division.objects.filter(path__in=cities, level=Division.Level.CITY).order_by("code")
-    )
+    common: dict[str, list[str]] = {}
+    for path in paths:
+        parts = path.strip("/").split("/")
+        if len(parts) < 2:
+            continue
+        city = "/".join(parts[:2])
+        if city not in common:
+            common[city] = parts[:3]
+        else:
+            shared = common[city]
+            n = 0
+            while n < min(len(shared), len(parts)) and shared[n] == parts[n]:
+                n += 1
+            common[city] = shared[:n]
+    wanted = {"/".join(parts) + "/" for parts in common.values()}
+    return list(Division.objects.filter(path__in=wanted).order_by("code"))
 
 
 def due_periods(now: datetime) -> list[tuple[str, date]]:
