@@ -136,3 +136,18 @@ def test_bulletin_divisions_by_default(city: City) -> None:
 def test_the_setting_names_the_bulletin_divisions(city: City, settings: object) -> None:
     settings.BULLETIN_DIVISIONS = ("440304001", "440304002")  # type: ignore[attr-defined]
     assert [d.code for d in actions.bulletin_divisions()] == ["440304001", "440304002"]
+
+
+def test_a_bulletin_that_cannot_be_built_does_not_stop_the_others(city: City) -> None:
+    from yiwang.evaluation.models import Scheme
+
+    Scheme.objects.update(is_current=False)  # monthly bulletins need a current scheme
+    issued = actions.issue_due(local(2026, 3, 10, 9))
+    assert sorted({b.kind for b in issued}) == ["daily", "weekly"] and len(issued) == 11
+    Scheme.objects.filter(code="gbt-30428.4").update(is_current=True)
+    later = actions.issue_due(local(2026, 3, 10, 10))
+    assert sorted((b.kind, b.period_start) for b in later) == [
+        ("monthly", date(2025, 12, 1)),
+        ("monthly", date(2026, 1, 1)),
+        ("monthly", date(2026, 2, 1)),
+    ]

@@ -15,6 +15,7 @@ district (the demo: 福田区) gets that district's; a province node gets one pe
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from yiwang.core import audit
-from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.core.errors import ActionError, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.scope import path_in_scope
 from yiwang.geo.models import UnitGrid
 from yiwang.org.models import Division, User
@@ -34,6 +35,7 @@ from yiwang.reports.bulletins.build import build
 from yiwang.reports.bulletins.content import BulletinContent
 from yiwang.reports.models import Bulletin
 
+logger = logging.getLogger(__name__)
 ISSUER_ROLES = (Role.LEADER, Role.SHIFT_LEAD, Role.ADMIN)
 ISSUE_HOUR = 8  # scheduled bulletins are issued from 08:00 Asia/Shanghai
 # How far back a (re)started worker catches up missed scheduled bulletins.
@@ -216,7 +218,13 @@ def issue_due(now: datetime | None = None) -> list[Bulletin]:
     issued = []
     for division in bulletin_divisions():
         for kind, first in due_periods(now):
-            bulletin = issue(kind, first, division, now=now)
+            try:
+                bulletin = issue(kind, first, division, now=now)
+            except ActionError:
+                # E.g. no current evaluation scheme: the other bulletins still go out, and
+                # the next hourly run tries this one again.
+                logger.exception("bulletin %s %s of %s not issued", kind, first, division.code)
+                continue
             if bulletin is not None:
                 issued.append(bulletin)
     return issued
