@@ -79,4 +79,14 @@ def test_monthly_bulletin_page_draws_its_charts(
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/bulletin-monthly.png", full_page=True)
     page.screenshot(path=f"{SHOTS}/bulletin-monthly-top.png")
+    # The daily bulletin: pie, bars, the newly red list.
+    daily = actions.issue_on_demand(leader, "daily", date(2026, 3, 2), now=local(2026, 3, 3, 9))
+    page.goto(f"{base}/reports/bulletins/{daily.pk}/")
+    wait_until(page, "() => Boolean(window.yiwangBulletin && window.yiwangBulletin.charts.length)")
+    assert (
+        page.evaluate("() => window.yiwangBulletin.charts.length")
+        == page.locator("div.chart").count()
+    )
+    assert "S060012026030200002" in page.locator("#bulletin").inner_text()
+    page.screenshot(path=f"{SHOTS}/bulletin-daily.png", full_page=True)
     assert errors == []

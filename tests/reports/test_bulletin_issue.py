@@ -151,3 +151,12 @@ def test_a_bulletin_that_cannot_be_built_does_not_stop_the_others(city: City) ->
         ("monthly", date(2026, 1, 1)),
         ("monthly", date(2026, 2, 1)),
     ]
+
+
+def test_the_hourly_job_is_scheduled_and_issues(city: City, settings: object) -> None:
+    from yiwang.reports.tasks import issue_due_bulletins
+
+    assert settings.PERIODIC_TASKS["yiwang.reports.tasks.issue_due_bulletins"] == 3600  # type: ignore[attr-defined]
+    # Whatever today is: 7 days, 4 weeks and 3 months for 福田区, then nothing more.
+    assert issue_due_bulletins.call() == 14
+    assert issue_due_bulletins.call() == 0
