@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from yiwang.core import audit
 from yiwang.core.errors import ActionError, InvalidInput, NotFound, PermissionDenied
-from yiwang.core.scope import path_in_scope
 from yiwang.geo.models import UnitGrid
 from yiwang.org.models import Division, User
 from yiwang.org.permissions import require_role
@@ -154,10 +153,6 @@ def issuing_division(actor: User) -> Division:
             return found[0]
         raise NotFound("no_division", "没有可生成通报的区划（尚无单元网格）。", "kind")
     raise PermissionDenied("no_division", "您的账号未绑定区划，不能生成通报。")
-
-
-def may_issue(actor: User, division_path: str) -> bool:
-    return path_in_scope(actor, division_path)
 
 
 # ---- the schedule ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from yiwang.cases.models import OPEN_EXCLUDED, Case, CaseEvent, State
 from yiwang.core.scope import scoped
@@ -119,8 +119,6 @@ def division_events(reader: User, span: Span) -> QuerySet[CaseEvent]:
 
 def moves(reader: User, span: Span) -> dict[str, int]:
     """Cases registered, dispatched and closed by moves in the period (distinct cases)."""
-    from django.db.models import Count, Q
-
     return division_events(reader, span).aggregate(
         registered=Count("case", distinct=True, filter=Q(transition__in=REGISTER_MOVES)),
         dispatched=Count("case", distinct=True, filter=Q(transition__in=DISPATCH_MOVES)),
@@ -130,8 +128,6 @@ def moves(reader: User, span: Span) -> dict[str, int]:
 
 def closed_counts(reader: User, spans: list[Span]) -> list[int]:
     """Cases closed (结案 / 自处理结案 moves, each case once) in each span: one query."""
-    from django.db.models import Count, Q
-
     windows = [Q(at__gte=s.start, at__lt=s.end) for s in spans]
     anywhere = windows[0]
     for w in windows[1:]:
