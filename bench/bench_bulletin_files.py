@@ -4,7 +4,7 @@
     python bench/bench_bulletin_files.py [--runs 3] [--ranking-rows 500]
 
 No database: the renderers read only the bulletin's frozen content. The content is built
-by hand (`tests/reports/bulletin_support.monthly_content`) in the shape of a real monthly
+by hand (`tests/reports/bulletin_sample.monthly_content`) in the shape of a real monthly
 bulletin of a city with ~100 streets and ~100 departments: six sections, 10 charts (line,
 pie ×2, bar ×3, hbar ×4), 10 tables, the longest `--ranking-rows` (500) and
 `--inspectors` (500) rows. Timed, median of `--runs` runs, wall and CPU seconds, each next
@@ -165,7 +165,7 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
 
-    from bulletin_support import monthly_content
+    from bulletin_sample import monthly_content
 
     from yiwang.reports.bulletins import charts
     from yiwang.reports.bulletins.content import Chart, Table

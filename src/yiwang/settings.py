@@ -54,6 +54,13 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 # The division this node serves (GB/T 2260 code); empty: the single root division.
 NODE_DIVISION_CODE = os.environ.get("YIWANG_NODE_DIVISION", "")
+# The divisions that get scheduled bulletins (comma-separated codes); empty: every city
+# holding unit grids (reports.bulletins.actions.bulletin_divisions).
+BULLETIN_DIVISIONS = tuple(
+    code.strip()
+    for code in os.environ.get("YIWANG_BULLETIN_DIVISIONS", "").split(",")
+    if code.strip()
+)
 TILE_URL = os.environ.get("YIWANG_TILE_URL", "")
 ALLOWED_HOSTS = [h for h in os.environ.get("YIWANG_ALLOWED_HOSTS", "*").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [
@@ -326,6 +333,9 @@ PERIODIC_TASKS = {
     "yiwang.intake.tasks.fail_interrupted_imports": 600,
     # 重点监管: a check task for each supervised hotspot whose frequency has come round.
     "yiwang.reports.tasks.generate_spot_checks": 3600,
+    # 日盘点 / 周分析 / 月通报: issue the scheduled bulletins that are due (from 08:00), and
+    # catch up missed ones when the worker starts (docs/reports.md, "Bulletins").
+    "yiwang.reports.tasks.issue_due_bulletins": 3600,
     # 12345 hotline: queue the outcome of hotline cases from their timeline, send the outbox.
     "yiwang.intake.tasks.hotline_outbound": int(
         os.environ.get("YIWANG_HOTLINE_OUTBOUND_EVERY", "30")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from bulletin_support import monthly_content
+from bulletin_sample import monthly_content
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from bulletin_support import monthly_content
+from bulletin_sample import monthly_content
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone

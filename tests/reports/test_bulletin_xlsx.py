@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from bulletin_support import monthly_content
+from bulletin_sample import monthly_content
 from openpyxl import Workbook, load_workbook
 
 from yiwang.reports.bulletins.content import (

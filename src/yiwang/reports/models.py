@@ -129,7 +129,14 @@ class Bulletin(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "period_start", "division_path", "version"],
                 name="bulletin_one_row_per_version",
-            )
+            ),
+            # The worker's schedule issues a period once: a second scheduled run (a restart,
+            # two workers) finds the row and stops; only people add further versions.
+            models.UniqueConstraint(
+                fields=["kind", "period_start", "division_path"],
+                condition=Q(trigger="scheduled"),
+                name="bulletin_one_scheduled_per_period",
+            ),
         ]
         indexes = [
             models.Index(fields=["kind", "-period_start"], name="bulletin_kind_recent"),

@@ -10,3 +10,13 @@ from yiwang.reports import actions
 @task()
 def generate_spot_checks() -> int:
     return actions.generate_checks()
+
+
+@task()
+def issue_due_bulletins() -> int:
+    """日盘点、周分析、月通报: issue the scheduled bulletins that are due and missing."""
+    # Imported here: the bulletin builders pull in the evaluation and hotspot code, which the
+    # other jobs of this module do not need.
+    from yiwang.reports.bulletins import actions as bulletin_actions
+
+    return len(bulletin_actions.issue_due())

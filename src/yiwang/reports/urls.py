@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.reports.views import bulletin_files, dashboard, hotspots
+from yiwang.reports.views import bulletin_files, bulletins, dashboard, hotspots
 
 app_name = "reports"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("dashboard/data/", dashboard.dashboard_data, name="dashboard_data"),
     path("bulletins/<int:pk>/docx/", bulletin_files.bulletin_docx, name="bulletin_docx"),
     path("bulletins/<int:pk>/xlsx/", bulletin_files.bulletin_xlsx, name="bulletin_xlsx"),
+    path("bulletins/", bulletins.bulletins_page, name="bulletins"),
+    path("bulletins/issue/", bulletins.issue_bulletin, name="issue_bulletin"),
+    path("bulletins/<int:pk>/", bulletins.bulletin_page, name="bulletin"),
 ]

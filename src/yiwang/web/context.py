@@ -92,6 +92,13 @@ MENU: tuple[MenuEntry, ...] = (
         superusers=False,
     ),
     MenuEntry(
+        "bulletins",
+        _("通报"),
+        "reports:bulletins",
+        frozenset({Role.LEADER}),
+        superusers=False,
+    ),
+    MenuEntry(
         "dashboard",
         _("指挥大屏"),
         "reports:dashboard",

@@ -10,6 +10,7 @@ ENTRY_POINTS = [
     ("/report/", "公众上报（无需登录，手机浏览器打开）"),
     ("/m/", "城管通，监督员手机端（用 inspector 登录）"),
     ("/open311/v2/discovery.json", "Open311 GeoReport v2 接口"),
+    ("/reports/bulletins/", "通报：日盘点、周分析、月通报（用 leader 登录）"),
 ]
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"演示数据已就绪：新建网格 {created.grids} 个，新建部件 {created.components} 个，"
             f"新建案卷 {created.cases} 件，新建摄像机 {created.cameras} 台，"
-            f"多渠道受理 {created.received} 条。"
+            f"多渠道受理 {created.received} 条，生成通报 {created.bulletins} 份。"
         )
         self.stdout.write(f"演示账号（密码均为 {city.PASSWORD}）：")
         for username, _role, display, _division, _dept in city.STAFF:
