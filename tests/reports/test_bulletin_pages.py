@@ -102,3 +102,29 @@ def test_filters_and_the_issue_form(city: City) -> None:
     made = client.post("/reports/bulletins/issue/", {"kind": "daily", "day": "2026-03-02"})
     assert made.status_code == 302 and made["Location"].startswith("/reports/bulletins/")
     assert client.get(made["Location"]).status_code == 200
+
+
+def test_a_leader_downloads_this_months_bulletin_as_docx_from_its_page(city: City) -> None:
+    """The issue's finish line: the bulletin page links a DOCX whose charts are pictures."""
+    import io
+    import re
+
+    from docx import Document
+
+    march_day(city)
+    leader = city.users["leader"]
+    mine = actions.issue_on_demand(leader, "monthly", date(2026, 3, 2), now=local(2026, 4, 1, 9))
+    client = _client(leader)
+    page = client.get(f"/reports/bulletins/{mine.pk}/").content.decode()
+    links = re.findall(r'href="([^"]+/docx/)"', page)
+    assert links == [f"/reports/bulletins/{mine.pk}/docx/"]
+    assert f'href="/reports/bulletins/{mine.pk}/xlsx/"' in page
+    answer = client.get(links[0])
+    assert answer.status_code == 200
+    document = Document(io.BytesIO(answer.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "福田区2026年3月城市管理问题月度通报" in text
+    assert "本月福田区共受理问题5件" in text
+    # Every chart of the frozen content is a picture in the file.
+    charts = sum(1 for s in mine.content["sections"] for b in s["blocks"] if b["type"] == "chart")
+    assert charts > 0 and len(document.inline_shapes) == charts
