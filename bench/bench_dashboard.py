@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -163,9 +164,12 @@ def main() -> None:
                     cur.execute(f'DROP INDEX "{name}"')
             results["baseline"] = bench_cases._time(args.baseline_runs, poller(leader))
             transaction.set_rollback(True)
+    # The machine may be shared: its load says how much of a poll's time was waiting.
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"polls of the data endpoint at {Case.objects.count():,} cases ({args.db}; "
-        f"counts shared for {dashboard.SNAPSHOT_SECONDS} s):"
+        f"counts shared for {dashboard.SNAPSHOT_SECONDS} s; load average {load}, "
+        f"{os.cpu_count()} CPUs):"
     )
     if "baseline" in results:
         print(line("district leader, without the two indexes", results["baseline"]))
