@@ -8,24 +8,35 @@ Builds its database with bench_cases.py's fixture builder (imported, not copied)
 city, then `--rows` cases by COPY (a year of dates, every state, ≈ 4-6 % open), plus a day
 of timeline rows (`--events` 立案 / 派遣 / 结案 moves today, as a busy city makes them),
 then times `reports.dashboard.dashboard(leader)` and its JSON encoding — what
-`/reports/dashboard/data/` does per poll — over `--runs` runs (p50 / p95 / p99), and
-prints each of its queries' time once. Its database is `wt_dashboard_bench` (dropped and
-created again), never the test database or var/.
+`/reports/dashboard/data/` does per poll — over `--runs` runs (p50 / p95 / p99), for the
+leader of the whole district and for a street's leader, and prints each of its queries'
+time once. The polls are the endpoint's (`shared=True`): cold ones find no snapshot of the
+open-case counts and take it, warm ones share it. On PostgreSQL it then times the polls as
+they were before: every poll reading everything, without the dashboard's two partial indexes
+on the open cases (`case_open_due`, `case_open_scope_counts`: dropped inside a transaction
+that is rolled back), the baseline in the same process on the same warm database. Its
+database is `wt_dashboard_bench` (dropped and created again), never the test database or
+var/; its cache is the default one, files under the bench's directory.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_cases
+
+# The partial indexes on the open cases the dashboard reads (cases migration 0010).
+DASHBOARD_INDEXES = ("case_open_due", "case_open_scope_counts")
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,6 +47,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--rows", type=int, default=1_000_000, help="cases in the fixture")
     p.add_argument("--events", type=int, default=6000, help="timeline moves today")
     p.add_argument("--runs", type=int, default=200, help="timed runs")
+    p.add_argument("--baseline-runs", type=int, default=50, help="timed runs without the indexes")
     p.add_argument("--keep", action="store_true", help="reuse an existing bench database")
     return p.parse_args()
 
@@ -78,11 +90,13 @@ def main() -> None:
     args.create = None
     url = bench_cases.prepare_database(args)
     bench_cases.setup_django(url)
-    from django.db import connection
+    from django.core.cache import cache
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from yiwang.cases.models import Case, CaseEvent
     from yiwang.org.models import User
+    from yiwang.org.roles import Role
     from yiwang.reports import dashboard
 
     t = time.perf_counter()
@@ -102,24 +116,68 @@ def main() -> None:
     )
 
     leader = User.objects.select_related("division").get(username="leader")
+    # A street's leader (not saved: the dashboard reads only the role and the division).
+    street = User.objects.select_related("division").get(username="inspector").division
+    street_leader = User(username="street_leader", role=Role.LEADER, division=street)
 
-    def poll(_: int) -> None:
-        json.dumps(dashboard.dashboard(leader), ensure_ascii=False)
+    def poller(user: User, *, shared: bool = False, cold: bool = False) -> Callable[[int], None]:
+        def poll(_: int) -> None:
+            if cold:
+                cache.clear()  # no snapshot of the counts yet: this poll takes it (timed too)
+            json.dumps(dashboard.dashboard(user, shared=shared), ensure_ascii=False)
 
-    result = bench_cases._time(args.runs, poll)
+        return poll
+
+    def line(label: str, r: dict[str, float]) -> str:
+        return (
+            f"  {label:<46} p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  "
+            f"p99 {r['p99']:7.1f} ms  max {r['max']:7.1f} ms  ({r['runs']} runs)"
+        )
+
+    results: dict[str, dict[str, float]] = {}
+    # The endpoint's polls (`shared=True`). Cold: the first poll of a scope in a time bucket,
+    # which reads the counts and stores the snapshot (what a lone screen sees on every poll
+    # when it polls less often than every SNAPSHOT_SECONDS). Warm: every further poll of the
+    # scope in that bucket (another screen, or a faster refresh), reading today's figures and
+    # the live cases and the stored counts.
+    results["cold"] = bench_cases._time(args.runs, poller(leader, shared=True, cold=True))
+    results["warm"] = bench_cases._time(args.runs, poller(leader, shared=True))
+    results["street_cold"] = bench_cases._time(
+        args.runs, poller(street_leader, shared=True, cold=True)
+    )
     with CaptureQueriesContext(connection) as queries:
         data = dashboard.dashboard(leader)
     print(
         f"dashboard data ({len(queries.captured_queries)} queries, "
-        f"{len(data['cases'])} live cases on the map, {len(data['grids'])} grids): "
-        f"p50 {result['p50']:.1f} ms  p95 {result['p95']:.1f} ms  "
-        f"p99 {result['p99']:.1f} ms  max {result['max']:.1f} ms over {args.runs} runs"
+        f"{len(data['cases'])} live cases on the map, {len(data['grids'])} grids):"
     )
     for q in queries.captured_queries:
         print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:110]}")
     print("kpi", data["kpi"])
+    if connection.vendor == "postgresql" and args.baseline_runs:
+        # The same polls as before this branch's indexes and snapshot: the indexes dropped in
+        # a transaction that is rolled back (this connection's planner no longer sees them;
+        # nothing is lost), every poll reading everything.
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                for name in DASHBOARD_INDEXES:
+                    cur.execute(f'DROP INDEX "{name}"')
+            results["baseline"] = bench_cases._time(args.baseline_runs, poller(leader))
+            transaction.set_rollback(True)
+    # The machine may be shared: its load says how much of a poll's time was waiting.
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"polls of the data endpoint at {Case.objects.count():,} cases ({args.db}; "
+        f"counts shared for {dashboard.SNAPSHOT_SECONDS} s; load average {load}, "
+        f"{os.cpu_count()} CPUs):"
+    )
+    if "baseline" in results:
+        print(line("district leader, without the two indexes", results["baseline"]))
+    print(line("district leader, cold (takes the snapshot)", results["cold"]))
+    print(line("district leader, warm (snapshot shared)", results["warm"]))
+    print(line("street leader, cold", results["street_cold"]))
     out = bench_cases.VAR_DIR / f"dashboard-{args.db}-{args.rows}.json"
-    out.write_text(json.dumps({"rows": args.rows, "at": str(datetime.now()), **result}, indent=2))
+    out.write_text(json.dumps({"rows": args.rows, "at": str(datetime.now()), **results}, indent=2))
 
 
 if __name__ == "__main__":

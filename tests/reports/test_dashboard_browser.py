@@ -4,6 +4,7 @@ without a growing heap (charts updated in place, map layers reused)."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from typing import Any
 
@@ -138,6 +139,16 @@ def test_three_hundred_refreshes_keep_the_heap_flat(
     # The timer itself refreshes at the configured interval.
     first = page.locator("#dash-updated").inner_text()
     wait_until(page, f"() => document.querySelector('#dash-updated').textContent !== {first!r}", 5)
+    # Polls within one snapshot bucket share the open-case counts, and the header says so
+    # with the time they were taken (never later than the poll's own time).
+    wait_until(page, "() => document.querySelector('#dash-updated').textContent.includes('·')", 5)
+    shared = re.fullmatch(
+        r"更新于 (\d\d:\d\d:\d\d) · 在办统计取自 (\d\d:\d\d:\d\d)",
+        page.locator("#dash-updated").inner_text(),
+    )
+    assert shared is not None, page.locator("#dash-updated").inner_text()
+    assert shared[2] <= shared[1] or shared[1] < "00:00:15"  # (around midnight)
+    page.locator("header").screenshot(path=f"{SHOTS}/dashboard-header-shared.png")
     seen = page.evaluate(CYCLES, [300, 300])
     print({k: v["heap"] for k, v in seen.items()})
     at50, at300 = seen["50"], seen["300"]

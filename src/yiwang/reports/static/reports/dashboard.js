@@ -149,7 +149,13 @@
       setText(el, v === null || v === undefined ? "—" : el.dataset.kpi === "on_time_rate" ? v.toFixed(1) + "%" : String(v));
     });
     setText(document.getElementById("dash-day"), data.day);
-    setText(document.getElementById("dash-updated"), labels.updated + " " + data.generated_at.slice(11, 19));
+    // The open-case counts may be a snapshot a few seconds older than the rest (shared by
+    // every screen of the scope); say so when they are.
+    var updated = labels.updated + " " + data.generated_at.slice(11, 19);
+    if (data.counts_at !== data.generated_at) {
+      updated += " · " + labels.countsAt + " " + data.counts_at.slice(11, 19);
+    }
+    setText(document.getElementById("dash-updated"), updated);
     setText(document.getElementById("dash-status"), "");
     // Sources with no report today are left out of the ring (a zero slice only adds a stray label).
     charts.sources.setOption({ series: [{ data: data.sources.filter(function (s) { return s.count > 0; })
