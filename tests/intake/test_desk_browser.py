@@ -95,3 +95,21 @@ def test_the_menu_is_one_line_and_the_desk_leads_to_each_channel(
     page.click("[data-channel='public'] a:has-text('公众照片审核')")
     page.wait_for_url(f"{base}/report/review/", timeout=WAIT_MS)
     assert page.locator("a[data-menu='intake']").get_attribute("aria-current") == "page"
+
+    # A leader's menu is one line too: the analysis pages are behind 分析研判.
+    page.click("button[type=submit]:has-text('退出登录')")
+    sign_in(page, base, city.users["leader"].username)
+    assert menu_lines(page) == 1
+    page.click("a[data-menu='analysis']")
+    page.wait_for_url(f"{base}/reports/", timeout=WAIT_MS)
+    assert page.locator("h1").inner_text() == "分析研判"
+    assert page.locator("[data-card]").evaluate_all("cards => cards.map(c => c.dataset.card)") == [
+        "evaluation",
+        "bulletins",
+        "hotspots",
+        "dashboard",
+    ]
+    page.screenshot(path="/tmp/hub-leader.png", full_page=True)
+    page.click("[data-card='hotspots'] a:has-text('热点分析')")
+    page.wait_for_url(f"{base}/reports/hotspots/**", timeout=WAIT_MS)
+    assert page.locator("a[data-menu='analysis']").get_attribute("aria-current") == "page"

@@ -33,7 +33,7 @@ def test_archive_detail_and_versions(city: City) -> None:
     # 福田区's leader sees 福田区's bulletin, not the city's (深圳市 is above the district).
     assert "福田区2026年3月城市管理问题月度通报" in html
     assert "深圳市" not in html
-    assert 'data-menu="bulletins"' in html and "通报" in html
+    assert 'data-menu="analysis"' in html and "分析研判" in html
 
     detail = client.get(f"/reports/bulletins/{mine.pk}/")
     assert detail.status_code == 200

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from yiwang.reports.views import bulletin_files, bulletins, dashboard, hotspots
+from yiwang.reports.views import bulletin_files, bulletins, dashboard, hotspots, hub
 
 app_name = "reports"
 
 urlpatterns = [
+    path("", hub.hub_page, name="hub"),
     path("hotspots/", hotspots.hotspots_page, name="hotspots"),
     path("supervision/", hotspots.supervision_page, name="supervision"),
     path("supervision/checks/<int:check_id>/photo/", hotspots.check_photo, name="check_photo"),
