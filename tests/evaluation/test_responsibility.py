@@ -1,0 +1,130 @@
+"""Responsibility lists (责任清单): membership, urgency order, counts per street and per
+department, scope and the XLSX export, against the fixtures counted by hand.
+
+Open problems of `march` + `public_march` (registered, not closed / voided / merged):
+a3 (street A, dispatched to the municipal centre on 3 March), p1, i1, p4 (street A, waiting
+for dispatch) and p6 (street B). Every one of them is long past its stage deadline. The
+tests add `fresh` (dispatched now: in time) and `parked` (挂账: no running clock), both
+street A, municipal centre.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from case_steps import Loop, local
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from case_support import City
+from yiwang.cases.models import Case, State
+
+MAIN = ("accept", "register", "dispatch", "accept_task")
+
+
+@pytest.fixture
+def lists(city: City, public_march: dict[str, Case]) -> dict[str, Case]:
+    loop = Loop(city)
+    fresh = loop.report()
+    for name in MAIN[:3]:
+        fresh = loop.step(fresh, name)
+    parked = loop.report()
+    for name in (*MAIN, "request_suspend", "approve_suspend"):
+        parked = loop.step(parked, name)
+    assert parked.state == State.SUSPENDED
+    return {**public_march, "fresh": fresh, "parked": parked}
+
+
+def _numbers(page: str, table_id: str = "responsibility-table") -> list[str]:
+    table = page[page.index(f'id="{table_id}"') :]
+    table = table[: table.index("</table>")]
+    return [part.split('"')[0] for part in table.split('data-number="')[1:]]
+
+
+def _summary(page: str, table_id: str) -> dict[str, tuple[int, int, int]]:
+    table = page[page.index(f'id="{table_id}"') :]
+    table = table[: table.index("</table>")]
+    rows = {}
+    for chunk in table.split("<tr data-key=")[1:]:
+        cells = [c.split("</td>")[0] for c in chunk.split("<td")[1:]]
+        cells = [c.split(">", 1)[1] for c in cells]
+        rows[cells[0]] = (int(cells[1]), int(cells[2]), int(cells[3]))
+    return rows
+
+
+def test_lists_and_counts(client: Any, city: City, march: dict[str, Case], lists: Any) -> None:
+    client.force_login(city.users["leader"])
+    page = client.get("/evaluation/responsibility/").content.decode()
+    n = {key: case.number for key, case in {**march, **lists}.items()}
+    # Most urgent first: by the running stage's deadline (a3's 处置 was due 3 March, p1's
+    # 派遣 11 March, i1's 13th, p4's 16th, p6's 17th), `fresh` in time, `parked` (no clock)
+    # last. Closed, voided, merged and unregistered cases are not problems on a list.
+    assert _numbers(page) == [
+        n["a3"], n["p1"], n["i1"], n["p4"], n["p6"], n["fresh"], n["parked"]
+    ]  # fmt: skip
+    # (open, overdue, 挂账) per street and per department.
+    assert _summary(page, "summary-streets") == {"南园街道": (6, 4, 1), "园岭街道": (1, 1, 0)}
+    assert _summary(page, "summary-departments") == {"福田区市政设施管理中心": (3, 1, 1)}
+    assert "light-red" in page and "light-green" in page
+
+    street_a = client.get("/evaluation/responsibility/", {"street": "440304001"})
+    assert _numbers(street_a.content.decode()) == [
+        n["a3"], n["p1"], n["i1"], n["p4"], n["fresh"], n["parked"]
+    ]  # fmt: skip
+    municipal = client.get(
+        "/evaluation/responsibility/", {"department": str(city.municipal.pk)}
+    ).content.decode()
+    assert _numbers(municipal) == [n["a3"], n["fresh"], n["parked"]]
+    # Days open: whole days since the report.
+    a3_row = municipal[municipal.index(f'data-number="{n["a3"]}"') :]
+    a3_row = a3_row[: a3_row.index("</tr>")]
+    days = (timezone.now() - local(2026, 3, 3, 9)).days
+    assert f'<td class="num">{days}</td>' in a3_row
+
+
+def test_scope(client: Any, city: City, lists: Any, make_user: Any) -> None:
+    leader_b = make_user("leader", "440304002")
+    client.force_login(leader_b)
+    page = client.get("/evaluation/responsibility/").content.decode()
+    assert _numbers(page) == [lists["p6"].number]
+    assert _summary(page, "summary-streets") == {"园岭街道": (1, 1, 0)}
+    assert _summary(page, "summary-departments") == {}
+    assert "南园街道" not in page  # not even in the street picker
+    # Another street is refused exactly like a street that does not exist (its existence
+    # does not leak), in the list and in the export.
+    for code in ("440304001", "440304999"):
+        refused = client.get("/evaluation/responsibility/", {"street": code})
+        assert refused.status_code == 400 and "南园街道" not in refused.content.decode()
+        export = client.get("/evaluation/responsibility/export/", {"street": code})
+        assert export.status_code == 400
+    # A handler reads their department's worklist, not the command centre's lists.
+    client.force_login(city.users["handler"])
+    assert client.get("/evaluation/responsibility/").status_code == 403
+    assert client.get("/evaluation/responsibility/export/").status_code == 403
+
+
+def test_export(client: Any, city: City, march: dict[str, Case], lists: Any) -> None:
+    client.force_login(city.users["leader"])
+    response = client.get(
+        "/evaluation/responsibility/export/", {"department": str(city.municipal.pk)}
+    )
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    (sheet,) = book.worksheets
+    assert sheet.title == "责任清单-福田区市政设施管理中心"
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert header == [
+        "序号", "案卷号", "小类", "标题", "地址", "街道", "处置部门", "状态", "当前环节",
+        "环节时限", "红绿灯", "已用天数", "上报时间",
+    ]  # fmt: skip
+    a3, fresh, parked = march["a3"], lists["fresh"], lists["parked"]
+    assert [r[1] for r in rows] == [a3.number, fresh.number, parked.number]
+    first = rows[0]
+    assert first[0] == 1 and first[5] == "南园街道" and first[6] == "福田区市政设施管理中心"
+    assert first[7] == "待接收" and first[8] == "处置" and first[10] == "超期"
+    # 处置 of 06xxx: 4 工作时 from 10:00 on Tue 3 March → 12:00, then 14:00–16:00.
+    assert first[9].strftime("%Y-%m-%d %H:%M") == "2026-03-03 16:00"
+    assert first[12].strftime("%Y-%m-%d %H:%M") == "2026-03-03 09:00"
+    assert rows[2][7] == "已挂账" and rows[2][9] is None and rows[2][10] is None
