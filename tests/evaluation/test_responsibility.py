@@ -11,6 +11,7 @@ street A, municipal centre.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -50,7 +51,8 @@ def _summary(page: str, table_id: str) -> dict[str, tuple[int, int, int]]:
     for chunk in table.split("<tr data-key=")[1:]:
         cells = [c.split("</td>")[0] for c in chunk.split("<td")[1:]]
         cells = [c.split(">", 1)[1] for c in cells]
-        rows[cells[0]] = (int(cells[1]), int(cells[2]), int(cells[3]))
+        name = re.sub(r"<[^>]+>", "", cells[0])  # the name links to its list
+        rows[name] = (int(cells[1]), int(cells[2]), int(cells[3]))
     return rows
 
 
@@ -68,6 +70,9 @@ def test_lists_and_counts(client: Any, city: City, march: dict[str, Case], lists
     assert _summary(page, "summary-streets") == {"南园街道": (6, 4, 1), "园岭街道": (1, 1, 0)}
     assert _summary(page, "summary-departments") == {"福田区市政设施管理中心": (3, 1, 1)}
     assert "light-red" in page and "light-green" in page
+    # Each summary row opens its own list.
+    assert 'href="?street=440304001"' in page
+    assert f'href="?department={city.municipal.pk}"' in page
 
     street_a = client.get("/evaluation/responsibility/", {"street": "440304001"})
     assert _numbers(street_a.content.decode()) == [

@@ -128,6 +128,7 @@ class SummaryRow:
     open: int
     overdue: int
     suspended: int
+    param: str  # the query string that opens its list ("street=440304001")
 
 
 def summary(user: User, by: str, now: datetime | None = None) -> list[SummaryRow]:
@@ -147,12 +148,23 @@ def summary(user: User, by: str, now: datetime | None = None) -> list[SummaryRow
         )
     )
     counts = {row[column]: row for row in rows}
-    model = Division if by == "street" else Department
-    names = dict(model.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
-    result = [
-        SummaryRow(key, names.get(key, str(key)), c["open"], c["overdue"], c["suspended"])
-        for key, c in counts.items()
-    ]
+    names: dict[Any, tuple[str, str]]
+    if by == "street":
+        names = {
+            pk: (name, f"street={code}")
+            for pk, name, code in Division.objects.filter(pk__in=list(counts)).values_list(
+                "pk", "name", "code"
+            )
+        }
+    else:
+        names = {
+            pk: (name, f"department={pk}")
+            for pk, name in Department.objects.filter(pk__in=list(counts)).values_list("pk", "name")
+        }
+    result = []
+    for key, c in counts.items():
+        name, param = names.get(key, (str(key), ""))
+        result.append(SummaryRow(key, name, c["open"], c["overdue"], c["suspended"], param))
     result.sort(key=lambda r: (-r.open, -r.overdue, r.name))
     return result
 
