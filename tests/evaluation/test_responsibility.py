@@ -133,3 +133,38 @@ def test_export(client: Any, city: City, march: dict[str, Case], lists: Any) -> 
     assert first[9].strftime("%Y-%m-%d %H:%M") == "2026-03-03 16:00"
     assert first[12].strftime("%Y-%m-%d %H:%M") == "2026-03-03 09:00"
     assert rows[2][7] == "已挂账" and rows[2][9] is None and rows[2][10] is None
+
+
+def test_one_sheet_per_street(
+    client: Any, city: City, march: dict[str, Case], lists: Any, make_user: Any
+) -> None:
+    client.force_login(city.users["leader"])
+    response = client.get("/evaluation/responsibility/export/", {"by": "street"})
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["汇总", "南园街道", "园岭街道"]
+    overview = [list(r) for r in book["汇总"].iter_rows(values_only=True)]
+    assert overview == [
+        ["街道", "在办", "超期", "挂账"],
+        ["南园街道", 6, 4, 1],
+        ["园岭街道", 1, 1, 0],
+    ]
+    n = {key: case.number for key, case in {**march, **lists}.items()}
+    street_a = [r[1] for r in book["南园街道"].iter_rows(min_row=2, values_only=True)]
+    assert street_a == [n["a3"], n["p1"], n["i1"], n["p4"], n["fresh"], n["parked"]]
+    street_b = [r[1] for r in book["园岭街道"].iter_rows(min_row=2, values_only=True)]
+    assert street_b == [n["p6"]]
+
+    by_department = client.get("/evaluation/responsibility/export/", {"by": "department"})
+    book = load_workbook(io.BytesIO(by_department.content))
+    assert book.sheetnames == ["汇总", "福田区市政设施管理中心"]
+    rows = [r[1] for r in book["福田区市政设施管理中心"].iter_rows(min_row=2, values_only=True)]
+    assert rows == [n["a3"], n["fresh"], n["parked"]]
+    assert client.get("/evaluation/responsibility/export/", {"by": "x"}).status_code == 400
+
+    # A street-B leader's workbook holds street B only.
+    client.force_login(make_user("leader", "440304002"))
+    book = load_workbook(
+        io.BytesIO(client.get("/evaluation/responsibility/export/", {"by": "street"}).content)
+    )
+    assert book.sheetnames == ["汇总", "园岭街道"]

@@ -9,6 +9,7 @@ user's scope as it is when the job runs. Cells go through `core.spreadsheets.cle
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -17,8 +18,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook
 
 from yiwang.cases.models import Case, Stage, State
+from yiwang.core import spreadsheets
 from yiwang.core.errors import InvalidInput
 from yiwang.core.exports.registry import Prepared
 from yiwang.evaluation import queries, responsibility, tables
@@ -155,3 +158,58 @@ def prepare_responsibility(
         truncated=truncated,
         rows=_problem_rows(qs, limit, truncated),
     )
+
+
+# ---- one sheet per street or department ---------------------------------------------------
+
+# A workbook of sheets is built in the request (the background job writes one sheet): it is
+# for a district's or a city's lists, not for a province's. Beyond this many problems the
+# reader exports street by street, or everything as one sheet (which may run as a job).
+SHEETS_LIMIT = 5000
+
+
+def _unique_title(name: str, used: set[str]) -> str:
+    title = spreadsheets.sheet_title(name)
+    n = 2
+    while title in used:  # two names alike in their first 31 characters
+        suffix = f"~{n}"
+        title = spreadsheets.sheet_title(name)[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(title)
+    return title
+
+
+def responsibility_workbook(user: User, by: str) -> bytes:
+    """Every street's (``by="street"``) or department's open problems, one sheet each, in
+    the order of the summary table (most problems first), after a summary sheet."""
+    if by not in ("street", "department"):
+        raise InvalidInput("bad_grouping", "分页方式应为按街道或按部门", field="by")
+    summary = responsibility.summary(user, by)
+    total = sum(row.open for row in summary)
+    if total > SHEETS_LIMIT:
+        raise InvalidInput(
+            "too_many_for_sheets",
+            gettext("在办问题超过 %(limit)s 个，请按街道或部门分别导出。")
+            % {"limit": SHEETS_LIMIT},
+            field="by",
+        )
+    book = Workbook(write_only=True)
+    used: set[str] = set()
+    overview = book.create_sheet(_unique_title(gettext("汇总"), used))
+    label = gettext("街道") if by == "street" else gettext("处置部门")
+    overview.append([label, gettext("在办"), gettext("超期"), gettext("挂账")])
+    for row in summary:
+        overview.append(
+            [spreadsheets.clean_cell(v) for v in (row.name, row.open, row.overdue, row.suspended)]
+        )
+    column = "street_id" if by == "street" else "department_id"
+    problems = responsibility.open_problems(user)
+    for row in summary:
+        sheet = book.create_sheet(_unique_title(row.name, used))
+        sheet.append([spreadsheets.clean_cell(str(h)) for h in RESPONSIBILITY_HEADERS])
+        qs = problems.filter(**{column: row.key})
+        for line in _problem_rows(qs, SHEETS_LIMIT, False):
+            sheet.append([spreadsheets.clean_cell(v) for v in line])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

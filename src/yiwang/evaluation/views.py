@@ -4,6 +4,7 @@ and the responsibility lists (责任清单: a street's or a department's open pr
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
+from yiwang.core import spreadsheets
 from yiwang.core.errors import ActionError
 from yiwang.evaluation import exports, responsibility, tables
 from yiwang.evaluation.forms import EvaluationForm, ResponsibilityForm
@@ -104,7 +106,20 @@ def responsibility_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def responsibility_export(request: HttpRequest) -> HttpResponseBase:
+    """The list picked as one sheet, or (``by=street|department``) every street's or
+    department's list, one sheet each, in one workbook."""
     user = acting_user(request)
+    by = request.GET.get("by")
+    if by:
+        try:
+            content = exports.responsibility_workbook(user, by)
+        except ActionError as exc:
+            return _plain_error(exc)
+        response = HttpResponse(content, content_type=spreadsheets.XLSX_CONTENT_TYPE)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        name = f"{gettext('责任清单')}-{stamp}.xlsx"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response
     filters = exports.responsibility_filters(request.GET)
     try:
         prepared = exports.prepare_responsibility(user, filters, limit=EXPORT_LIMIT)
