@@ -168,3 +168,25 @@ def test_one_sheet_per_street(
         io.BytesIO(client.get("/evaluation/responsibility/export/", {"by": "street"}).content)
     )
     assert book.sheetnames == ["汇总", "园岭街道"]
+
+
+def test_hostile_input_is_refused_never_500(client: Any, city: City, lists: Any) -> None:
+    client.force_login(city.users["leader"])
+    for params in (
+        {"department": "abc"},
+        {"department": "99999999999999999999"},
+        {"street": "'; drop table cases_case; --"},
+        {"street": "440304001", "department": str(city.municipal.pk)},
+    ):
+        assert client.get("/evaluation/responsibility/", params).status_code == 400, params
+        assert client.get("/evaluation/responsibility/export/", params).status_code == 400
+    assert client.get("/evaluation/responsibility/", {"page": "x"}).status_code == 200
+    assert client.get("/evaluation/responsibility/", {"page": "x\x00"}).status_code == 400
+    for params in (
+        {"subject": "nobody", "period": "month", "day": "2026-03-15"},
+        {"subject": "inspector", "period": "month", "day": "2026-13-45"},
+        {"subject": "inspector", "period": "custom", "day": "2026-03-15", "end": "2026-03-01"},
+    ):
+        assert client.get("/evaluation/export/", params).status_code == 400, params
+    api = client.get("/api/evaluation/nobody/xlsx")
+    assert api.status_code in (400, 404, 422) and api.json()["code"]
