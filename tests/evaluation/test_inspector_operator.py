@@ -7,6 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from case_steps import Loop, local
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from case_support import City
 from yiwang.cases.models import Case
 from yiwang.evaluation.people import person_rows
@@ -105,3 +109,24 @@ def test_operator_zero_denominators(city: City, march: dict[str, Case]) -> None:
     # 受理数 4 → 0 (weight 25), 核查派发 3 / 3 → 100 (weight 35): 3500 / 60 → 58.33, D.
     assert row.result.score == Decimal("58.33") and row.result.grade == "D"
     assert person_rows(city.users["leader"], APRIL, "operator") == []
+
+
+def test_fixed_number_of_queries(
+    city: City, public_march: dict[str, Case], make_user: Any, django_assert_num_queries: Any
+) -> None:
+    """No query per person or per case: more inspectors with more reports cost the same."""
+    leader = city.users["leader"]
+    for kind in ("inspector", "operator"):
+        person_rows(leader, MARCH, kind)  # warm caches (scheme, calendar)
+    with CaptureQueriesContext(connection) as before:
+        person_rows(leader, MARCH, "inspector")
+        person_rows(leader, MARCH, "operator")
+    loop = Loop(city)
+    for n in range(3):
+        newcomer = make_user("inspector", "440304001001")
+        case = loop.report(by=newcomer, now=local(2026, 3, 20 + n, 9))
+        loop.step(case, "accept", now=local(2026, 3, 20 + n, 9, 5))
+    with django_assert_num_queries(len(before.captured_queries)):
+        rows = person_rows(leader, MARCH, "inspector")
+        person_rows(leader, MARCH, "operator")
+    assert len(rows) == 5

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +11,7 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("综合评价")
 
     def ready(self) -> None:
+        post_migrate.connect(_ensure_shipped_scheme, sender=self)
         from yiwang.core.exports import registry
         from yiwang.evaluation import exports
 
@@ -15,3 +19,13 @@ class EvaluationConfig(AppConfig):
         # worker's generic export job.
         registry.register(exports.EVALUATION, exports.prepare_evaluation)
         registry.register(exports.RESPONSIBILITY, exports.prepare_responsibility)
+
+
+def _ensure_shipped_scheme(apps: Any = None, **kwargs: Any) -> None:
+    """Put the shipped scheme back if its rows are gone (a flushed test database: browser
+    tests flush after each test)."""
+    from django.apps import apps as global_apps
+
+    from yiwang.evaluation.loader import ensure_shipped_scheme
+
+    ensure_shipped_scheme((apps or global_apps).get_model("evaluation", "Scheme"))
