@@ -130,3 +130,15 @@ def test_fixed_number_of_queries(
         rows = person_rows(leader, MARCH, "inspector")
         person_rows(leader, MARCH, "operator")
     assert len(rows) == 5
+
+
+def test_system_accounts_are_not_evaluated(city: City, march: dict[str, Case]) -> None:
+    """The public form's account (公众上报（系统）) 受理s what it files; it is no person."""
+    from yiwang.intake.actions.channels import channel_actor
+
+    robot = channel_actor("public")
+    loop = Loop(city)
+    case = loop.report(source="public", by=robot, now=local(2026, 3, 18, 9))
+    loop.step(case, "to_verify", by=robot, now=local(2026, 3, 18, 9))
+    (row,) = person_rows(city.users["leader"], MARCH, "operator")
+    assert row.key == city.users["operator"].pk and row.counts["accepted"] == 4

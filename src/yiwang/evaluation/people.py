@@ -31,13 +31,15 @@ reader may see. Definitions, for a period [start, end) (docs/evaluation.md, "Peo
   the formula stays for schemes and data imported from systems that void later);
   按时结案率 = their 结案 moves that ended the 结案 stage within its limit / their 结案 moves.
 
-Every rate with a zero denominator is None (无数据), see `scoring.rate`.
+Every rate with a zero denominator is None (无数据), see `scoring.rate`. System accounts (the
+intake channels', which cannot sign in) are not people and are never listed.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
@@ -60,6 +62,9 @@ from yiwang.evaluation.scoring import rate
 from yiwang.org.models import User
 
 ROLES = ("inspector", "operator", "dispatcher", "shift_lead")
+# Accounts nobody signs in as — the intake channels' system accounts (公众上报（系统）, Open311
+# …), which 受理 the cases they file — are not people and are not evaluated.
+SYSTEM_ACCOUNT = Q(password__startswith=UNUSABLE_PASSWORD_PREFIX)
 VERIFY_MOVES = ["verify_confirm", "verify_reject"]
 CHECK_MOVES = ["check_pass", "check_fail"]
 ACCEPT_MOVES = ["accept", "to_verify"]
@@ -111,9 +116,9 @@ def person_rows(user: User, period: Period, role: str, scheme: Scheme | None = N
     }[role](user, period)
     people = {
         u.pk: u
-        for u in User.objects.filter(pk__in=list(counts), role=role).only(
-            "id", "username", "display_name", "first_name", "last_name"
-        )
+        for u in User.objects.filter(pk__in=list(counts), role=role)
+        .exclude(SYSTEM_ACCOUNT)
+        .only("id", "username", "display_name", "first_name", "last_name")
     }
     rows = []
     for pk, c in counts.items():
@@ -203,6 +208,7 @@ def _inspector_rows(user: User, period: Period, scheme: Scheme) -> list[Row]:
     # reader's scope (one with no report at all can still have missed problems).
     inspectors = (
         User.objects.filter(role="inspector")
+        .exclude(SYSTEM_ACCOUNT)
         .filter(
             Q(pk__in=list(reports) + list(moves))
             | Q(pk__in=scoped(User.objects.filter(is_active=True), user, "division__path"))
