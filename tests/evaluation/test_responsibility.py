@@ -190,3 +190,28 @@ def test_hostile_input_is_refused_never_500(client: Any, city: City, lists: Any)
         assert client.get("/evaluation/export/", params).status_code == 400, params
     api = client.get("/api/evaluation/nobody/xlsx")
     assert api.status_code in (400, 404, 422) and api.json()["code"]
+
+
+def test_long_list_is_built_by_the_export_job(
+    client: Any, city: City, march: dict[str, Case], lists: Any, settings: Any, tmp_path: Any
+) -> None:
+    """Beyond `EXPORT_IMMEDIATE_ROWS` the page offers a background job; the job (run here as
+    the worker runs it) writes the same rows as the immediate download."""
+    from yiwang.core.exports.actions import run_export
+    from yiwang.core.models import ExportJob
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EXPORT_IMMEDIATE_ROWS = 2
+    client.force_login(city.users["leader"])
+    url = "/evaluation/responsibility/export/"
+    offer = client.get(url, {"street": "440304001"})
+    assert offer.status_code == 200 and not ExportJob.objects.exists()
+    started = client.post(f"{url}?street=440304001")
+    job = ExportJob.objects.get()
+    assert started.status_code == 302 and job.rows_total == 6
+    assert job.label == "责任清单：南园街道"
+    assert run_export(job.pk) == "done"
+    book = load_workbook(io.BytesIO(client.get(f"/exports/{job.pk}/download/").getvalue()))
+    rows = [r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    n = {key: case.number for key, case in {**march, **lists}.items()}
+    assert rows == [n["a3"], n["p1"], n["i1"], n["p4"], n["fresh"], n["parked"]]
