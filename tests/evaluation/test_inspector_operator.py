@@ -142,3 +142,28 @@ def test_system_accounts_are_not_evaluated(city: City, march: dict[str, Case]) -
     loop.step(case, "to_verify", by=robot, now=local(2026, 3, 18, 9))
     (row,) = person_rows(city.users["leader"], MARCH, "operator")
     assert row.key == city.users["operator"].pk and row.counts["accepted"] == 4
+
+
+def test_api_people_with_no_data(
+    client: Any, city: City, march: dict[str, Case], make_user: Any
+) -> None:
+    """An operator who only 受理d one report: both 派发 rates null (无数据); the score is the
+    受理数 band's alone (1 → 0), E. Through `GET /api/evaluation/operator`."""
+    newcomer = make_user("operator", "440304")
+    loop = Loop(city)
+    case = loop.report(now=local(2026, 3, 19, 9))
+    loop.step(case, "accept", by=newcomer, now=local(2026, 3, 19, 9, 5))
+    client.force_login(city.users["leader"])
+    body = client.get("/api/evaluation/operator", {"period": "month", "day": "2026-03-15"}).json()
+    rows = {row["key"]: row for row in body["rows"]}
+    new = rows[str(newcomer.pk)]
+    assert new["rates"] == {"verify_send_on_time_rate": None, "check_send_on_time_rate": None}
+    assert (new["score"], new["grade"], new["counts"]["accepted"]) == (0.0, "E", 1)
+    parts = {p["indicator"]: p for p in new["parts"]}
+    assert parts["accept_count"]["effective_weight"] == 100.0
+    assert parts["verify_send_on_time_rate"]["score"] is None
+    # The inspectors through the API: the same figures as person_rows.
+    inspectors = client.get("/api/evaluation/inspector", {"day": "2026-03-15"}).json()["rows"]
+    a = next(r for r in inspectors if r["key"] == str(city.users["inspector"].pk))
+    assert a["rates"]["on_time_verify_rate"] is None  # `march` alone: no 核实 task
+    assert a["rates"]["valid_report_rate"] == 0.75  # a1, a2, a3 of a1, a2, a3, a5
