@@ -215,3 +215,27 @@ def test_long_list_is_built_by_the_export_job(
     rows = [r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
     n = {key: case.number for key, case in {**march, **lists}.items()}
     assert rows == [n["a3"], n["p1"], n["i1"], n["p4"], n["fresh"], n["parked"]]
+
+
+def test_pages_follow_the_urgency_order(
+    client: Any, city: City, march: dict[str, Case], lists: Any, monkeypatch: Any
+) -> None:
+    from yiwang.evaluation import views
+
+    monkeypatch.setattr(views, "RESPONSIBILITY_PAGE_SIZE", 3)
+    client.force_login(city.users["leader"])
+    n = {key: case.number for key, case in {**march, **lists}.items()}
+    pages = [
+        _numbers(client.get("/evaluation/responsibility/", {"page": p}).content.decode())
+        for p in (1, 2, 3)
+    ]
+    assert pages == [
+        [n["a3"], n["p1"], n["i1"]],
+        [n["p4"], n["p6"], n["fresh"]],
+        [n["parked"]],
+    ]
+    last = client.get("/evaluation/responsibility/", {"page": 3}).content.decode()
+    assert "第 3 / 3 页" in last and "7 个在办问题" in last
+    # The street filter is kept in the page links.
+    street = client.get("/evaluation/responsibility/", {"street": "440304001"}).content.decode()
+    assert "?street=440304001&amp;page=2" in street

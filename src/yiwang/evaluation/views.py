@@ -20,7 +20,10 @@ from yiwang.evaluation import exports, responsibility, tables
 from yiwang.evaluation.forms import EvaluationForm, ResponsibilityForm
 from yiwang.org.permissions import acting_user
 from yiwang.web import exports as web_exports
-from yiwang.web.lists import EXPORT_LIMIT, paginate, query_without
+from yiwang.web.lists import EXPORT_LIMIT, PAGE_SIZE, paginate, query_without
+
+# Problems per page of a responsibility list (a module value, so a test can make pages short).
+RESPONSIBILITY_PAGE_SIZE = PAGE_SIZE
 
 
 def _plain_error(exc: ActionError) -> HttpResponse:
@@ -88,7 +91,7 @@ def responsibility_page(request: HttpRequest) -> HttpResponse:
         refused_form = ResponsibilityForm(user) if exc.status != 403 else None
         refused: dict[str, Any] = {"error": exc.message, "form": refused_form}
         return render(request, "evaluation/responsibility.html", refused, status=exc.status)
-    page = paginate(request, problems)
+    page = paginate(request, problems, RESPONSIBILITY_PAGE_SIZE)
     context: dict[str, Any] = {
         "form": form,
         "choice": choice,
