@@ -140,3 +140,17 @@ def test_api_export(client: Any, city: City, public_march: dict[str, Case]) -> N
     refused = client.get("/api/evaluation/operator/xlsx")
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden_role"
     assert client.get("/evaluation/export/", QUERY).status_code == 403
+
+
+def test_export_link_of_the_first_visit(client: Any, city: City, march: dict[str, Case]) -> None:
+    """The page opened without a query shows this month's street ranking; its export link
+    carries those choices (it used to carry none and be refused)."""
+    client.force_login(city.users["leader"])
+    page = client.get("/evaluation/").content.decode()
+    href = re.search(r'href="(/evaluation/export/\?[^"]*)" id="evaluation-export"', page)
+    assert href is not None
+    link = href.group(1).replace("&amp;", "&")
+    assert "subject=region" in link and "period=month" in link
+    response = client.get(link)
+    assert response.status_code == 200
+    assert _sheet(response.content)[0][:4] == ["排名", "名称", "得分", "等级"]

@@ -4,7 +4,7 @@ and the responsibility lists (责任清单: a street's or a department's open pr
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -51,7 +51,8 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
         context.update(
             result=result,
             table=tables.table(result),
-            export_query=query_without(request, "page"),
+            # From the form's values, not the query string: the first visit has none.
+            export_query=urlencode(params),
         )
     return render(request, "evaluation/page.html", context)
 
