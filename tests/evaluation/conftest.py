@@ -61,3 +61,49 @@ def march(city: City) -> dict[str, Case]:
         inspector=city.inspector_b,
     )
     return {"a1": a1, "a2": a2, "a3": a3, "a4": a4, "a5": a5, "b1": b1, "b0": b0}
+
+
+@pytest.fixture
+def public_march(city: City, march: dict[str, Case]) -> dict[str, Case]:
+    """Public reports and inspector reports of March beside `march`, for 监督员 and 受理员
+    (all times Asia/Shanghai; March 2026 has no holiday; 核实 limit 2 工作时)."""
+    loop = Loop(city)
+    inspector_b = city.inspector_b
+    # p1 (Wed 11th): public, first of its problem, verified and registered → 漏报 of A.
+    # 核实 stage 09:00 → due 11:00: sent 09:30, verified 10:00, both on time.
+    p1 = loop.report(source="public", now=local(2026, 3, 11, 9))
+    p1 = loop.step(p1, "to_verify", now=local(2026, 3, 11, 9))
+    p1 = loop.step(p1, "send_verify", now=local(2026, 3, 11, 9, 30))
+    p1 = loop.step(p1, "verify_confirm", now=local(2026, 3, 11, 10))
+    p1 = loop.step(p1, "register", now=local(2026, 3, 11, 10, 30))
+    # i1 (Fri 13th): A reports at 09:00; p3, the public's report of the same problem at
+    # 10:00, is merged into it → p3 is no 漏报 (an inspector was first).
+    i1 = loop.report(now=local(2026, 3, 13, 9))
+    i1 = loop.step(i1, "accept", now=local(2026, 3, 13, 9, 5))
+    p3 = loop.report(source="public", now=local(2026, 3, 13, 10))
+    p3 = loop.step(p3, "to_verify", now=local(2026, 3, 13, 10))
+    p3 = loop.step(p3, "merge", now=local(2026, 3, 13, 10, 10), into=i1.number)
+    i1 = loop.step(i1, "register", now=local(2026, 3, 13, 10, 30))
+    # p4 (Mon 16th): the public first at 09:00, A's report i2 at 09:10 merged into it →
+    # p4 is 漏报 of A and i2 an invalid (duplicate) report. 核实 09:30 → due 11:30: sent
+    # 11:40 (late), verified 14:30 (late).
+    p4 = loop.report(source="public", now=local(2026, 3, 16, 9))
+    i2 = loop.report(now=local(2026, 3, 16, 9, 10))
+    i2 = loop.step(i2, "merge", now=local(2026, 3, 16, 9, 20), into=p4.number)
+    p4 = loop.step(p4, "to_verify", now=local(2026, 3, 16, 9, 30))
+    p4 = loop.step(p4, "send_verify", now=local(2026, 3, 16, 11, 40))
+    p4 = loop.step(p4, "verify_confirm", now=local(2026, 3, 16, 14, 30))
+    p4 = loop.step(p4, "register", now=local(2026, 3, 16, 15))
+    # p5 (Tue 17th): public, found untrue by A in time (10:00, due 11:00), voided → no 漏报.
+    p5 = loop.report(source="public", now=local(2026, 3, 17, 9))
+    p5 = loop.step(p5, "to_verify", now=local(2026, 3, 17, 9))
+    p5 = loop.step(p5, "send_verify", now=local(2026, 3, 17, 9, 10))
+    p5 = loop.step(p5, "verify_reject", now=local(2026, 3, 17, 10))
+    p5 = loop.step(p5, "approve_void", now=local(2026, 3, 17, 10, 30))
+    # p6 (Tue 17th): public in street B, verified by B in time, registered → 漏报 of B.
+    p6 = loop.report(source="public", point=POINT_B, now=local(2026, 3, 17, 9))
+    p6 = loop.step(p6, "to_verify", now=local(2026, 3, 17, 9))
+    p6 = loop.step(p6, "send_verify", now=local(2026, 3, 17, 9, 10), inspector_id=inspector_b.pk)
+    p6 = loop.step(p6, "verify_confirm", now=local(2026, 3, 17, 9, 30), by=inspector_b)
+    p6 = loop.step(p6, "register", now=local(2026, 3, 17, 10))
+    return {"p1": p1, "p3": p3, "p4": p4, "p5": p5, "p6": p6, "i1": i1, "i2": i2}

@@ -1,4 +1,3 @@
-from importlib import import_module
 from typing import Any
 
 from django.apps import AppConfig
@@ -13,12 +12,20 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_shipped_scheme, sender=self)
+        from yiwang.core.exports import registry
+        from yiwang.evaluation import exports
+
+        # Large exports (a city's grid ranking, a long responsibility list) are built by the
+        # worker's generic export job.
+        registry.register(exports.EVALUATION, exports.prepare_evaluation)
+        registry.register(exports.RESPONSIBILITY, exports.prepare_responsibility)
 
 
 def _ensure_shipped_scheme(apps: Any = None, **kwargs: Any) -> None:
-    """Re-ship GB/T 30428.4's scheme when it is missing (a flushed test database: without
-    it every evaluation and monthly bulletin after a transactional test has no scheme)."""
+    """Put the shipped scheme back if its rows are gone (a flushed test database: browser
+    tests flush after each test)."""
     from django.apps import apps as global_apps
 
-    seed = import_module("yiwang.evaluation.migrations.0002_seed_gbt_30428_4")
-    seed.forwards(apps or global_apps, None)
+    from yiwang.evaluation.loader import ensure_shipped_scheme
+
+    ensure_shipped_scheme((apps or global_apps).get_model("evaluation", "Scheme"))

@@ -46,7 +46,9 @@ REGION_LEVELS: dict[str, tuple[str, str]] = {
     "community": ("community_id", "community_id"),
     "grid": ("grid_id", "id"),
 }
-SUBJECT_KINDS = ("region", "department", "dispatcher", "shift_lead")
+SUBJECT_KINDS = ("region", "department", "inspector", "operator", "dispatcher", "shift_lead")
+PERSON_KINDS = ("inspector", "operator", "dispatcher", "shift_lead")
+SUBJECT_ERROR = "考核对象应为区域、专业部门、监督员、受理员、派遣员或值班长"
 NOT_DUE = [State.VOIDED, State.MERGED, State.SUSPENDED, State.SUSPEND_REQUESTED]
 PUBLIC_SOURCES = [Source.PUBLIC, Source.HOTLINE]
 REWORK_MOVES = ["check_fail", "rework"]
@@ -271,14 +273,12 @@ def evaluate(
             return region_rows(user, p, level, scheme)
         if kind == "department":
             return department_rows(user, p, scheme)
-        if kind in ("dispatcher", "shift_lead"):
+        if kind in PERSON_KINDS:
             # people.py builds on this module's helpers, so it is imported here.
             from yiwang.evaluation.people import person_rows
 
             return person_rows(user, p, kind, scheme)
-        raise InvalidInput(
-            "invalid_subject", "考核对象应为区域、专业部门、派遣员或值班长", field="subject"
-        )
+        raise InvalidInput("invalid_subject", SUBJECT_ERROR, field="subject")
 
     rows = run(period)
     if compare:
@@ -315,9 +315,7 @@ def evaluation_for(
     """What the page and the API show: checked input, the user's scope, ranked rows."""
     require_role(user, READER_ROLES, "查看综合评价")
     if kind not in SUBJECT_KINDS:
-        raise InvalidInput(
-            "invalid_subject", "考核对象应为区域、专业部门、派遣员或值班长", field="subject"
-        )
+        raise InvalidInput("invalid_subject", SUBJECT_ERROR, field="subject")
     period = period_of(period_kind, day, last)
     rows = evaluate(user, period, kind, level=level)
     return Evaluation(kind, level if kind == "region" else "", period, current_scheme().label, rows)

@@ -4,4 +4,9 @@ from yiwang.evaluation import views
 
 app_name = "evaluation"
 
-urlpatterns = [path("", views.evaluation_page, name="page")]
+urlpatterns = [
+    path("", views.evaluation_page, name="page"),
+    path("export/", views.evaluation_export, name="export"),
+    path("responsibility/", views.responsibility_page, name="responsibility"),
+    path("responsibility/export/", views.responsibility_export, name="responsibility_export"),
+]

@@ -1,82 +1,33 @@
-"""The evaluation page: choose a period and a subject kind, read the ranking."""
+"""The evaluation page (choose a period and a subject kind, read the ranking, download it)
+and the responsibility lists (责任清单: a street's or a department's open problems)."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods
 
+from yiwang.core import spreadsheets
 from yiwang.core.errors import ActionError
-from yiwang.evaluation import queries
-from yiwang.evaluation.scheme import INDICATOR_LABELS
+from yiwang.evaluation import exports, responsibility, tables
+from yiwang.evaluation.forms import EvaluationForm, ResponsibilityForm
 from yiwang.org.permissions import acting_user
+from yiwang.web import exports as web_exports
+from yiwang.web.lists import EXPORT_LIMIT, PAGE_SIZE, paginate, query_without
 
-# The rates shown as columns, per subject kind (the rest is in the API).
-COLUMNS = {
-    "region": ["public_report_rate", "register_per_grid", "close_rate", "on_time_close_rate"],
-    "department": ["close_rate", "on_time_handle_rate", "rework_rate"],
-    "dispatcher": ["on_time_dispatch_rate", "accurate_dispatch_rate"],
-    "shift_lead": ["on_time_register_rate", "accurate_register_rate", "on_time_close_rate"],
-}
-PERCENT = {"register_per_grid"}  # …is not a rate: shown as a number
+# Problems per page of a responsibility list (a module value, so a test can make pages short).
+RESPONSIBILITY_PAGE_SIZE = PAGE_SIZE
 
 
-class EvaluationForm(forms.Form):
-    subject = forms.ChoiceField(
-        label=_("考核对象"),
-        choices=[
-            ("region", _("区域")),
-            ("department", _("专业部门")),
-            ("dispatcher", _("派遣员")),
-            ("shift_lead", _("值班长")),
-        ],
-    )
-    level = forms.ChoiceField(
-        label=_("区域层级"),
-        required=False,
-        choices=[
-            ("district", _("区县")),
-            ("street", _("街道")),
-            ("community", _("社区")),
-            ("grid", _("单元网格")),
-        ],
-    )
-    period = forms.ChoiceField(
-        label=_("统计周期"),
-        choices=[
-            ("day", _("日")),
-            ("week", _("周")),
-            ("month", _("月")),
-            ("quarter", _("季")),
-            ("year", _("年")),
-            ("custom", _("自定义")),
-        ],
-    )
-    day = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(
-        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-
-def _trend(now: Decimal | None, then: Decimal | None) -> str:
-    if now is None or then is None:
-        return ""
-    return "up" if now > then else "down" if now < then else "same"
-
-
-def _cell(key: str, value: Decimal | None) -> str:
-    if value is None:
-        return "无数据"
-    if key in PERCENT:
-        return f"{value:.2f}"
-    return f"{value * 100:.2f}%"
+def _plain_error(exc: ActionError) -> HttpResponse:
+    return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
 
 
 @login_required
@@ -91,32 +42,100 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
     form = EvaluationForm(request.GET or initial)
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
-        data = form.cleaned_data
+        params = {k: str(v) for k, v in form.cleaned_data.items() if v not in (None, "")}
         try:
-            result = queries.evaluation_for(
-                user,
-                data["subject"],
-                data["period"],
-                data["day"] or date.today(),
-                data.get("end"),
-                level=data.get("level") or "street",
-            )
+            result = exports.evaluation_result(user, params)
         except ActionError as exc:
-            status = exc.status
             context["error"] = exc.message
-            return render(request, "evaluation/page.html", context, status=status)
-        columns = COLUMNS[result.kind]
+            return render(request, "evaluation/page.html", context, status=exc.status)
         context.update(
             result=result,
-            headers=[INDICATOR_LABELS[c] for c in columns],
-            rows=[
-                {
-                    "row": row,
-                    "cells": [_cell(c, row.rates.get(c)) for c in columns],
-                    "mom": _trend(row.result.score, row.previous_score),
-                    "yoy": _trend(row.result.score, row.year_before_score),
-                }
-                for row in result.rows
-            ],
+            table=tables.table(result),
+            # From the form's values, not the query string: the first visit has none.
+            export_query=urlencode(params),
         )
     return render(request, "evaluation/page.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_export(request: HttpRequest) -> HttpResponseBase:
+    """The page's table as XLSX (at once; a job only for a very long grid ranking)."""
+    user = acting_user(request)
+    filters = exports.evaluation_filters(request.GET)
+    try:
+        prepared = exports.prepare_evaluation(user, filters)
+    except ActionError as exc:
+        return _plain_error(exc)
+    return web_exports.deliver(
+        request,
+        user,
+        fmt="xlsx",
+        kind=exports.EVALUATION,
+        prepared=prepared,
+        filters=filters,
+        format_param="format",
+    )
+
+
+@login_required
+def responsibility_page(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    try:
+        form = ResponsibilityForm(user, request.GET or None)
+        choice = exports.responsibility_choice(user, request.GET)
+        problems = responsibility.problems_of(user, choice)
+        by_street = responsibility.summary(user, "street")
+        by_department = responsibility.summary(user, "department")
+    except ActionError as exc:
+        # A refused reader gets no form (its lists would name the streets of their scope).
+        refused_form = ResponsibilityForm(user) if exc.status != 403 else None
+        refused: dict[str, Any] = {"error": exc.message, "form": refused_form}
+        return render(request, "evaluation/responsibility.html", refused, status=exc.status)
+    page = paginate(request, problems, RESPONSIBILITY_PAGE_SIZE)
+    context: dict[str, Any] = {
+        "form": form,
+        "choice": choice,
+        "page": page,
+        "lines": responsibility.lines(list(page.object_list)),
+        "by_street": by_street,
+        "by_department": by_department,
+        "query_no_page": query_without(request, "page"),
+        "export_query": query_without(request, "page"),
+        "title": choice.label or gettext("全部"),
+    }
+    return render(request, "evaluation/responsibility.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def responsibility_export(request: HttpRequest) -> HttpResponseBase:
+    """The list picked as one sheet, or (``by=street|department``) every street's or
+    department's list, one sheet each, in one workbook."""
+    user = acting_user(request)
+    by = request.GET.get("by")
+    if by:
+        try:
+            content = exports.responsibility_workbook(user, by)
+        except ActionError as exc:
+            return _plain_error(exc)
+        response = HttpResponse(content, content_type=spreadsheets.XLSX_CONTENT_TYPE)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        name = f"{gettext('责任清单')}-{stamp}.xlsx"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response
+    filters = exports.responsibility_filters(request.GET)
+    try:
+        prepared = exports.prepare_responsibility(user, filters, limit=EXPORT_LIMIT)
+    except ActionError as exc:
+        return _plain_error(exc)
+    return web_exports.deliver(
+        request,
+        user,
+        fmt="xlsx",
+        kind=exports.RESPONSIBILITY,
+        prepared=prepared,
+        filters=filters,
+        limit=EXPORT_LIMIT,
+        format_param="format",
+    )
