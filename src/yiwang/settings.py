@@ -153,6 +153,12 @@ def _database(url: str) -> dict[str, Any]:
             ),
         }
         config["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # The analysis pages run short aggregates over many rows; PostgreSQL's JIT spends
+        # about 0.8 s compiling each of them, more than it takes to run them
+        # (bench/bench_people.py), so it is off for this application's connections.
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     return config
 
 
