@@ -104,7 +104,7 @@ def test_page_export_matches_page_rows(
     assert by_name[a_name][:6] == [2, a_name, 73.33, "C", "无数据", "无数据"]
     assert by_name[a_name][6:11] == [6, 4, 2, 3, 2]
     assert by_name[a_name][11:15] == [66.67, 33.33, 66.67, 100]
-    assert by_name[a_name][15:] == ["2026年3月", "gbt-30428.4@1"]
+    assert by_name[a_name][15:] == ["2026年3月", "yiwang-default@1"]
     formula = by_name["'=HYPERLINK(1)"]
     assert formula[:4] == [3, "'=HYPERLINK(1)", 0, "E"]
     assert formula[11:15] == ["无数据", 100, "无数据", "无数据"]

@@ -37,7 +37,8 @@ def test_streets_counted_rated_scored_and_ranked(city: City, march: dict[str, Ca
     assert b.result.score == Decimal("98") and b.result.grade == "A"
     assert [r.name for r in rows] == ["园岭街道", "南园街道"]
     assert (b.rank, a.rank) == (1, 2)
-    assert a.scheme == b.scheme == "gbt-30428.4@1"
+    # The current scheme: the project default (the standard's region weights, see test_schemes).
+    assert a.scheme == b.scheme == "yiwang-default@1"
     # 环比 (February): B scored 98 too; A had no case, only its grid-count band (0 → 100) is
     # defined, so its score is 100. 同比 (March 2025): no case anywhere.
     assert b.previous_score == Decimal("98")

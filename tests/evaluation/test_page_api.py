@@ -21,7 +21,7 @@ def test_leader_reads_the_street_ranking_on_the_page(
     assert table.index("园岭街道") < table.index("南园街道")
     assert "56.33" in table and "grade-D" in table and "grade-A" in table
     assert "66.67%" in table  # 南园 结案率 2/3
-    assert "2026年3月" in page and "gbt-30428.4@1" in page
+    assert "2026年3月" in page and "yiwang-default@1" in page
     # 环比: 园岭 98 → 98 (→), 南园 100 → 56.33 (↓).
     assert "trend-same" in table and "trend-down" in table
 
@@ -31,7 +31,7 @@ def test_api_department_scores(client: Any, city: City, march: dict[str, Case]) 
     response = client.get("/api/evaluation/department", {"period": "month", "day": "2026-03-15"})
     assert response.status_code == 200
     body = response.json()
-    assert body["scheme"] == "gbt-30428.4@1"
+    assert body["scheme"] == "yiwang-default@1"
     assert body["period"] == {
         "kind": "month",
         "start": "2026-03-01",

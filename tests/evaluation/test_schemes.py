@@ -26,18 +26,50 @@ def _current() -> Scheme:
     return Scheme.objects.get(is_current=True)
 
 
+def _weights(scheme: Scheme, kind: str) -> dict[str, int]:
+    return {i["indicator"]: i["weight"] for i in scheme.definition["subjects"][kind]}
+
+
 @pytest.mark.django_db
-def test_the_standard_scheme_ships_as_current_version_1() -> None:
-    shipped = _current()
+def test_the_standard_scheme_ships_as_version_1() -> None:
+    shipped = Scheme.objects.get(code="gbt-30428.4")
     assert shipped.label == "gbt-30428.4@1"
-    region = {i["indicator"]: i["weight"] for i in shipped.definition["subjects"]["region"]}
-    assert region == {
+    assert _weights(shipped, "region") == {
         "public_report_rate": 10,
         "register_per_grid": 20,
         "close_rate": 30,
         "on_time_close_rate": 40,
     }
     assert shipped.definition["grades"] == [["A", 90], ["B", 75], ["C", 60], ["D", 40], ["E", 0]]
+    assert "handler" not in shipped.definition["subjects"]  # the standard has no such composite
+
+
+@pytest.mark.django_db
+def test_the_project_default_is_current_and_only_adds_handlers() -> None:
+    """Migration 0003 writes `yiwang-default@1` and makes it current (it took over from the
+    untouched gbt-30428.4@1): the standard's subjects as they are, plus 处置人员."""
+    default = _current()
+    assert default.label == "yiwang-default@1"
+    standard = Scheme.objects.get(code="gbt-30428.4", version=1)
+    assert not standard.is_current
+    for kind in ("region", "department", "inspector", "operator", "dispatcher", "shift_lead"):
+        assert default.definition["subjects"][kind] == standard.definition["subjects"][kind]
+    assert default.definition["grades"] == standard.definition["grades"]
+    assert _weights(default, "handler") == {
+        "finish_count": 20,
+        "on_time_handle_rate": 40,
+        "rework_rate": 40,
+    }
+    # 0 → 0, 1–10 → 40, 11–30 → 60, 31–60 → 75, 61–100 → 90, ≥101 → 100.
+    assert default.definition["bands"]["handler_finish"] == [
+        [0, 0],
+        [1, 40],
+        [11, 60],
+        [31, 75],
+        [61, 90],
+        [101, 100],
+    ]
+    assert "非标准" in default.note
 
 
 def _form(definition: dict, **extra: str) -> dict[str, str]:
@@ -63,10 +95,12 @@ def test_editing_in_the_admin_writes_a_new_version(client: Any, admin_user: User
         _form(changed, name="GB/T 30428.4 标准方案（本市权重）", note="结案率权重 40"),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    versions = list(Scheme.objects.filter(code="gbt-30428.4").order_by("version"))
+    versions = list(Scheme.objects.filter(code="yiwang-default").order_by("version"))
     assert [v.version for v in versions] == [1, 2]
+    before = shipped.definition
     shipped.refresh_from_db()
-    assert shipped.definition == GBT_30428_4  # version 1 untouched
+    assert shipped.definition == before  # version 1 untouched
+    assert Scheme.objects.get(code="gbt-30428.4").definition == GBT_30428_4
     assert versions[1].created_by == admin_user
     # The current scheme follows the revision; exactly one is current.
     assert _current() == versions[1]
@@ -82,7 +116,7 @@ def test_weights_not_summing_to_100_are_refused_by_the_form(client: Any, admin_u
     response = client.post(f"/admin/evaluation/scheme/{shipped.pk}/change/", _form(broken))
     assert response.status_code == 200
     assert "权重合计应为 100，现为 70" in response.content.decode()
-    assert Scheme.objects.count() == 1
+    assert Scheme.objects.count() == 2  # the two shipped ones, nothing new
 
 
 def test_a_band_gap_is_refused_by_the_action(admin_user: User) -> None:

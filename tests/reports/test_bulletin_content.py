@@ -148,6 +148,7 @@ def test_monthly_overview_rankings_and_spot(city: City) -> None:
         "shift_lead": "值班长",
         "inspector": "监督员",
         "operator": "受理员",
+        "handler": "处置人员",
     }
     for kind in SUBJECT_KINDS:
         assert f"{names.get(kind, kind)}综合评价排名" in titles

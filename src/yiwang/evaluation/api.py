@@ -23,7 +23,9 @@ from yiwang.evaluation.scheme import INDICATOR_LABELS
 from yiwang.org.permissions import acting_user
 
 router = Router(tags=["综合评价"])
-Subject = Literal["region", "department", "inspector", "operator", "dispatcher", "shift_lead"]
+Subject = Literal[
+    "region", "department", "inspector", "operator", "dispatcher", "shift_lead", "handler"
+]
 PeriodKind = Literal["day", "week", "month", "quarter", "year", "custom"]
 Level = Literal["district", "street", "community", "grid"]
 
@@ -103,7 +105,7 @@ def evaluation_xlsx(
 @router.get(
     "/{subject}",
     response={200: EvaluationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-    summary="综合评价：区域、专业部门、监督员、受理员、派遣员或值班长的得分、等级与排名",
+    summary="综合评价：区域、专业部门、监督员、受理员、派遣员、值班长或处置人员的得分、等级与排名",
 )
 def evaluation(
     request: HttpRequest,
@@ -116,7 +118,9 @@ def evaluation(
     """The period of kind `period` holding `day` (default today, Asia/Shanghai); for
     `custom`, `day` to `end` inclusive. Rows are ranked by score (无数据 last), each with
     its counts, rates (null: 无数据), 分值 per indicator, and 环比 / 同比 scores under the
-    same scheme version. Scoped to the caller's division."""
+    same scheme version. Scoped to the caller's division. Under a scheme without a
+    composite for the subject (处置人员 under `gbt-30428.4@1`) the indicators are there and
+    the score and grade are 无数据 (`parts` empty)."""
     user = acting_user(request)
     result = queries.evaluation_for(
         user, subject, period, day or timezone.localdate(), end, level=level

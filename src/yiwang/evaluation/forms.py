@@ -22,6 +22,7 @@ class EvaluationForm(forms.Form):
             ("operator", _("受理员")),
             ("dispatcher", _("派遣员")),
             ("shift_lead", _("值班长")),
+            ("handler", _("处置人员")),
         ],
     )
     level = forms.ChoiceField(

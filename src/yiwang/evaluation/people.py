@@ -1,4 +1,4 @@
-"""Indicators of people in a role (监督员, 受理员, 派遣员, 值班长), from what they did.
+"""Indicators of people in a role (监督员, 受理员, 派遣员, 值班长, 处置人员), from what they did.
 
 A fixed number of aggregate queries per evaluation, grouped by the person (no per-person or
 per-case query): the timeline (`CaseEvent`) for moves, the case row for reports. "On time"
@@ -30,6 +30,12 @@ reader may see. Definitions, for a period [start, end) (docs/evaluation.md, "Peo
   作废 now (this loop voids only before 立案, so it is 100 % whenever they registered any —
   the formula stays for schemes and data imported from systems that void later);
   按时结案率 = their 结案 moves that ended the 结案 stage within its limit / their 结案 moves.
+- 处置人员 (handlers of the departments): 处置数 = their 处置完毕 moves; 按期处置率 = of those,
+  the ones that ended the 处置 stage within its limit (extensions included: an approved
+  extension moves the stage's deadline); 返工数 = their 处置完毕 moves sent back for rework
+  (核查不通过 or 值班长返工) before the case's next 处置完毕, 返工率 = 返工数 / 处置数;
+  结案率 = the distinct cases they finished in the period that are 已结案 now / the distinct
+  cases they finished. Shown, not scored by default: 接收任务, 申请回退 and 申请延期 moves.
 
 Every rate with a zero denominator is None (无数据), see `scoring.rate`. System accounts (the
 intake channels', which cannot sign in) are not people and are never listed.
@@ -61,7 +67,7 @@ from yiwang.evaluation.scheme import score_subject
 from yiwang.evaluation.scoring import rate
 from yiwang.org.models import User
 
-ROLES = ("inspector", "operator", "dispatcher", "shift_lead")
+ROLES = ("inspector", "operator", "dispatcher", "shift_lead", "handler")
 # Accounts nobody signs in as — the intake channels' system accounts (公众上报（系统）, Open311
 # …), which 受理 the cases they file — are not people and are not evaluated.
 SYSTEM_ACCOUNT = Q(password__startswith=UNUSABLE_PASSWORD_PREFIX)
@@ -104,7 +110,9 @@ def person_rows(user: User, period: Period, role: str, scheme: Scheme | None = N
     theirs), scored and ranked."""
     if role not in ROLES:
         raise InvalidInput(
-            "invalid_subject", "考核对象应为监督员、受理员、派遣员或值班长", field="subject"
+            "invalid_subject",
+            "考核对象应为监督员、受理员、派遣员、值班长或处置人员",
+            field="subject",
         )
     scheme = scheme or current_scheme()
     if role == "inspector":
@@ -113,12 +121,14 @@ def person_rows(user: User, period: Period, role: str, scheme: Scheme | None = N
         "operator": _counts_operator,
         "dispatcher": _counts_dispatcher,
         "shift_lead": _counts_shift_lead,
+        "handler": _counts_handler,
     }[role](user, period)
     people = {
         u.pk: u
         for u in User.objects.filter(pk__in=list(counts), role=role)
         .exclude(SYSTEM_ACCOUNT)
-        .only("id", "username", "display_name", "first_name", "last_name")
+        .select_related("department")
+        .only("id", "username", "display_name", "first_name", "last_name", "department__name")
     }
     rows = []
     for pk, c in counts.items():
@@ -139,6 +149,13 @@ def person_rows(user: User, period: Period, role: str, scheme: Scheme | None = N
                 "accurate_dispatch_rate": _share_not(c["dispatched"], c["dispatch_reworked"]),
             }
             values = {**rates, "dispatch_count": c["dispatched"]}
+        elif role == "handler":
+            rates = {
+                "on_time_handle_rate": rate(c["finished_on_time"], c["finished"]),
+                "rework_rate": rate(c["finish_reworked"], c["finished"]),
+                "close_rate": rate(c["finished_cases_closed"], c["finished_cases"]),
+            }
+            values = {**rates, "finish_count": c["finished"]}
         else:
             rates = {
                 "on_time_register_rate": rate(c["registered_on_time"], c["registered"]),
@@ -147,7 +164,11 @@ def person_rows(user: User, period: Period, role: str, scheme: Scheme | None = N
             }
             values = dict(rates)
         result = score_subject(scheme.definition, role, values)
-        rows.append(Row(pk, _name(person), c, rates, result, scheme.label))
+        name = _name(person)
+        if role == "handler" and person.department is not None:
+            # Handlers of several departments share one ranking: the name says whose.
+            name = f"{name}（{person.department.name}）"
+        rows.append(Row(pk, name, c, rates, result, scheme.label))
     return _rank(rows)
 
 
@@ -325,6 +346,51 @@ def _counts_shift_lead(user: User, period: Period) -> dict[int, dict[str, int]]:
             registered_voided=Count("id", filter=registers & Q(now_voided=True)),
             closed=Count("id", filter=closes),
             closed_on_time=Count("id", filter=closes & Q(close_in_time=True)),
+        )
+    }
+
+
+# ---- 处置人员 -------------------------------------------------------------------------------
+
+HANDLER_MOVES = ["accept_task", "finish", "request_return", "request_extension"]
+
+
+def _counts_handler(user: User, period: Period) -> dict[int, dict[str, int]]:
+    # A rework belongs to the fix it rejects: the 处置完毕 just before it. So a finish is
+    # reworked when a rework move follows it with no other 处置完毕 in between (a second
+    # handler's fix that passed is not charged with the first one's rework, and vice versa).
+    later_finish = CaseEvent.objects.filter(
+        case_id=OuterRef(OuterRef("case_id")),
+        transition="finish",
+        at__gt=OuterRef(OuterRef("at")),
+        at__lt=OuterRef("at"),
+    )
+    reworked = Exists(
+        CaseEvent.objects.filter(
+            case_id=OuterRef("case_id"), transition__in=REWORK_MOVES, at__gt=OuterRef("at")
+        )
+        .annotate(refixed_before=Exists(later_finish))
+        .filter(refixed_before=False)
+    )
+    events = _events(user, period, HANDLER_MOVES).annotate(
+        in_time=_ended_on_time(Stage.HANDLE),
+        reworked=reworked,
+        closed_now=Exists(Case.objects.filter(pk=OuterRef("case_id"), state=State.CLOSED)),
+    )
+    finishes = Q(transition="finish")
+    return {
+        row.pop("actor_id"): row
+        for row in events.values("actor_id").annotate(
+            tasks_accepted=Count("id", filter=Q(transition="accept_task")),
+            finished=Count("id", filter=finishes),
+            finished_on_time=Count("id", filter=finishes & Q(in_time=True)),
+            finish_reworked=Count("id", filter=finishes & Q(reworked=True)),
+            finished_cases=Count("case_id", filter=finishes, distinct=True),
+            finished_cases_closed=Count(
+                "case_id", filter=finishes & Q(closed_now=True), distinct=True
+            ),
+            return_requests=Count("id", filter=Q(transition="request_return")),
+            extension_requests=Count("id", filter=Q(transition="request_extension")),
         )
     }
 

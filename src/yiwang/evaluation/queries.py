@@ -46,9 +46,17 @@ REGION_LEVELS: dict[str, tuple[str, str]] = {
     "community": ("community_id", "community_id"),
     "grid": ("grid_id", "id"),
 }
-SUBJECT_KINDS = ("region", "department", "inspector", "operator", "dispatcher", "shift_lead")
-PERSON_KINDS = ("inspector", "operator", "dispatcher", "shift_lead")
-SUBJECT_ERROR = "考核对象应为区域、专业部门、监督员、受理员、派遣员或值班长"
+SUBJECT_KINDS = (
+    "region",
+    "department",
+    "inspector",
+    "operator",
+    "dispatcher",
+    "shift_lead",
+    "handler",
+)
+PERSON_KINDS = ("inspector", "operator", "dispatcher", "shift_lead", "handler")
+SUBJECT_ERROR = "考核对象应为区域、专业部门、监督员、受理员、派遣员、值班长或处置人员"
 NOT_DUE = [State.VOIDED, State.MERGED, State.SUSPENDED, State.SUSPEND_REQUESTED]
 PUBLIC_SOURCES = [Source.PUBLIC, Source.HOTLINE]
 REWORK_MOVES = ["check_fail", "rework"]

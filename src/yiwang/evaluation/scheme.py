@@ -21,6 +21,7 @@ table). Weights are percentages summing to 100.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -46,7 +47,12 @@ SUBJECT_KINDS: dict[str, str] = {
     "dispatcher": "派遣员",
     "department": "专业部门",
     "region": "区域",
+    "handler": "处置人员",
 }
+# Kinds a scheme may leave out: GB/T 30428.4 (and so `gbt-30428.4@1`, published before
+# handlers were evaluated) has no composite for a handler. Scoring a kind the scheme lacks
+# gives 无数据 (`score_subject`).
+OPTIONAL_KINDS = frozenset({"handler"})
 SCORINGS = ("rate", "complement", "band", "class_band")
 
 # GB/T 30428.4 as summarised in STANDARDS.md §4. Frozen: the data migration seeds it as
@@ -124,6 +130,27 @@ GBT_30428_4: dict[str, Any] = {
     },
 }
 
+# The project's default scheme, `yiwang-default` version 1 (data migration
+# `0003_seed_project_default_scheme`): GB/T 30428.4 as above for every subject it covers,
+# plus a composite for 处置人员 (handlers), for which the standard gives none. The handler
+# weights are this project's choice, modelled on the 专业部门 formula (结案率 30 + 按期处置率 30
+# + (1 − 返工率) 30 + 立案数 band 10) with what a handler controls: 按期处置率 40 %,
+# (1 − 返工率) 40 %, 处置数 band 20 % (结案 is the command centre's move, so the 结案率 of the
+# cases they finished is shown but not weighted). The 处置数 band is a guess for one month of
+# one person's work, not from any source. Frozen like GBT_30428_4: a change is a new version.
+HANDLER_SUBJECT: list[dict[str, Any]] = [
+    {"indicator": "finish_count", "weight": 20, "scoring": "band", "bands": "handler_finish"},
+    {"indicator": "on_time_handle_rate", "weight": 40, "scoring": "rate"},
+    {"indicator": "rework_rate", "weight": 40, "scoring": "complement"},
+]
+# 处置数 of one handler: 0 → 0, 1–10 → 40, 11–30 → 60, 31–60 → 75, 61–100 → 90, ≥101 → 100.
+HANDLER_FINISH_BANDS = [[0, 0], [1, 40], [11, 60], [31, 75], [61, 90], [101, 100]]
+PROJECT_DEFAULT: dict[str, Any] = {
+    **copy.deepcopy(GBT_30428_4),
+    "bands": {**copy.deepcopy(GBT_30428_4["bands"]), "handler_finish": HANDLER_FINISH_BANDS},
+    "subjects": {**copy.deepcopy(GBT_30428_4["subjects"]), "handler": HANDLER_SUBJECT},
+}
+
 # Chinese names of the indicators (the API's labels; pages translate them).
 INDICATOR_LABELS: dict[str, str] = {
     "valid_report_rate": gettext_noop("有效上报率"),
@@ -145,6 +172,7 @@ INDICATOR_LABELS: dict[str, str] = {
     "rework_rate": gettext_noop("返工率"),
     "public_report_rate": gettext_noop("监督举报率"),
     "register_per_grid": gettext_noop("网格平均立案数"),
+    "finish_count": gettext_noop("处置数"),
 }
 
 
@@ -213,8 +241,14 @@ def validate(definition: Any) -> None:
         str(c) for c in (definition.get("region_classes") or {}).values()
     }
     subjects = definition["subjects"]
-    if not isinstance(subjects, dict) or set(subjects) != set(SUBJECT_KINDS):
-        raise _fail("subjects 应恰好包含：" + "、".join(SUBJECT_KINDS.values()))
+    required = [kind for kind in SUBJECT_KINDS if kind not in OPTIONAL_KINDS]
+    if not isinstance(subjects, dict) or not set(required) <= set(subjects) <= set(SUBJECT_KINDS):
+        raise _fail(
+            "subjects 应恰好包含："
+            + "、".join(SUBJECT_KINDS[k] for k in required)
+            + "；可另含："
+            + "、".join(SUBJECT_KINDS[k] for k in sorted(OPTIONAL_KINDS))
+        )
     for kind, items in subjects.items():
         label = SUBJECT_KINDS[kind]
         if not isinstance(items, list) or not items:
@@ -258,7 +292,11 @@ def score_subject(
     region_cls: str | None = None,
 ) -> Composite:
     """The composite of one subject from its indicator values (rates as fractions, counts
-    as numbers, None for 无数据). A missing key counts as 无数据."""
+    as numbers, None for 无数据). A missing key counts as 无数据; a kind the scheme does not
+    score (an optional kind, e.g. handlers under `gbt-30428.4@1`) has no parts and is 无数据."""
+    thresholds = [(name, to_decimal(lower)) for name, lower in definition["grades"]]
+    if kind not in definition["subjects"]:
+        return composite([], thresholds)
     parts = []
     for item in definition["subjects"][kind]:
         value = values.get(item["indicator"])
@@ -274,5 +312,4 @@ def score_subject(
             cls = region_cls or str(definition.get("default_region_class", "1"))
             score = band_score(bands_of(definition, item["bands"][cls]), value)
         parts.append(Part(item["indicator"], to_decimal(item["weight"]), score))
-    thresholds = [(name, to_decimal(lower)) for name, lower in definition["grades"]]
     return composite(parts, thresholds)

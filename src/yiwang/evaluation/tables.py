@@ -50,6 +50,14 @@ COUNT_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("registered_voided", gettext_noop("作废数")),
         ("closed", gettext_noop("结案数")),
     ],
+    "handler": [
+        ("tasks_accepted", gettext_noop("接收任务数")),
+        ("finished", gettext_noop("处置数")),
+        ("finished_on_time", gettext_noop("按期处置数")),
+        ("finish_reworked", gettext_noop("返工数")),
+        ("return_requests", gettext_noop("申请回退数")),
+        ("extension_requests", gettext_noop("申请延期数")),
+    ],
 }
 # The rates shown per subject kind.
 RATE_COLUMNS: dict[str, list[str]] = {
@@ -64,6 +72,7 @@ RATE_COLUMNS: dict[str, list[str]] = {
     "operator": ["verify_send_on_time_rate", "check_send_on_time_rate"],
     "dispatcher": ["on_time_dispatch_rate", "accurate_dispatch_rate"],
     "shift_lead": ["on_time_register_rate", "accurate_register_rate", "on_time_close_rate"],
+    "handler": ["on_time_handle_rate", "rework_rate", "close_rate"],
 }
 NOT_A_RATE = {"register_per_grid"}  # an average per grid: shown as a number
 NO_DATA = gettext_noop("无数据")

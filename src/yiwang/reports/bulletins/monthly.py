@@ -49,6 +49,7 @@ SUBJECT_NAMES = {
     "shift_lead": "值班长",
     "inspector": "监督员",
     "operator": "受理员",
+    "handler": "处置人员",
 }
 RATE_COLUMNS = 4  # indicator columns shown per ranking (the first ones of the rows' rates)
 CHART_ROWS = 15
