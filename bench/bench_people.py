@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""People's indicators benchmark: a month's ranking of 监督员, 受理员, 派遣员 and 值班长.
+"""People's indicators benchmark: a month's ranking of 监督员, 受理员, 派遣员, 值班长 and
+处置人员.
 
     python bench/bench_people.py [--rows 300000] [--keep]
 
@@ -10,11 +11,14 @@ the operator, 派发核实 and 核实属实 for the non-inspector sources, 立�
 the street's inspector, 结案 — and the matching 核实, 立案, 派遣, 核查 and 结案 stage records (one
 in ten 核实 and one in seven 核查 given a limit already past when the inspector acts, so
 the on-time rates are not all 100 %). Inspector-sourced cases are reported by their
-street's inspector.
+street's inspector. Handlers: the department's handler takes (接收任务) and fixes (处置完毕)
+every handled case, one 处置 stage record each (one in five past its limit), and one fix
+in nine is sent back (核查不通过) half an hour later.
 
 Times over `--runs` runs `evaluation.queries.evaluate(admin, <last full month>, kind,
 compare=False)` per person kind, the same with 环比 and 同比, and a hand-written SQL
-aggregate of the 受理员 figures, which must give the same counts.
+aggregate of the 受理员 figures, which must give the same counts, and likewise for the
+处置人员 figures.
 """
 
 from __future__ import annotations
@@ -91,6 +95,46 @@ SELECT c.id, '{stage}', {start}, {due}, 1, 'hours', {finish}, 0, 0, NULL
 FROM cases_case c WHERE {condition}
 """
 
+HANDLER_EVENTS = [
+    ("accept_task", "c.registered_at + interval '20 minutes'", "c.handled_at IS NOT NULL"),
+    ("finish", "c.handled_at", "c.handled_at IS NOT NULL"),
+    ("check_fail", "c.handled_at + interval '30 minutes'",
+     "c.handled_at IS NOT NULL AND c.id % 9 = 0"),
+]  # fmt: skip
+HANDLER_EVENT_SQL = """
+INSERT INTO cases_caseevent (case_id, at, actor_id, transition, from_state, to_state, note,
+                             data, version)
+SELECT c.id, {at}, {actor}, '{name}', '', '', '', '{{}}', 1
+FROM cases_case c JOIN bench_department_handler h ON h.department_id = c.department_id
+WHERE {condition}
+"""
+HANDLE_RECORDS = """
+INSERT INTO cases_casestagerecord (case_id, stage, started_at, due_at, limit_amount,
+    limit_unit, finished_at, suspended_seconds, suspended_clock_seconds, paused_at)
+SELECT c.id, 'handle', c.registered_at + interval '10 minutes',
+       c.handled_at + CASE WHEN c.id % 5 = 0 THEN interval '-1 hour' ELSE interval '1 hour' END,
+       1, 'hours', c.handled_at, 0, 0, NULL
+FROM cases_case c WHERE c.handled_at IS NOT NULL AND c.registered_at IS NOT NULL
+"""
+
+# The 处置人员 figures by hand: 处置数, 按期, 返工 (a rework after the fix, none between).
+HAND_HANDLER = """
+SELECT e.actor_id,
+  COUNT(*) FILTER (WHERE e.transition = 'finish'),
+  COUNT(*) FILTER (WHERE e.transition = 'finish' AND EXISTS (
+      SELECT 1 FROM cases_casestagerecord r WHERE r.case_id = e.case_id AND r.stage = 'handle'
+        AND r.finished_at = e.at AND r.finished_at <= r.due_at)),
+  COUNT(*) FILTER (WHERE e.transition = 'finish' AND EXISTS (
+      SELECT 1 FROM cases_caseevent w WHERE w.case_id = e.case_id
+        AND w.transition IN ('check_fail', 'rework') AND w.at > e.at
+        AND NOT EXISTS (SELECT 1 FROM cases_caseevent f WHERE f.case_id = e.case_id
+          AND f.transition = 'finish' AND f.at > e.at AND f.at < w.at)))
+FROM cases_caseevent e
+WHERE e.at >= %(s)s AND e.at < %(e)s AND e.actor_id IS NOT NULL
+  AND e.transition IN ('accept_task', 'finish', 'request_return', 'request_extension')
+GROUP BY e.actor_id
+"""
+
 # The 受理员 figures by hand: one aggregate over the month's moves.
 HAND_OPERATOR = """
 SELECT e.actor_id,
@@ -147,6 +191,18 @@ def build_timeline(people: Any) -> None:
                     stage=stage, start=start, due=due, finish=finish, condition=condition
                 )
             )
+        cur.execute("CREATE TABLE bench_department_handler (department_id int, handler_id int)")
+        cur.executemany(
+            "INSERT INTO bench_department_handler VALUES (%s, %s)",
+            [(dept, handler.pk) for dept, handler in people.handlers.items()],
+        )
+        for name, at, condition in HANDLER_EVENTS:
+            cur.execute(
+                HANDLER_EVENT_SQL.format(
+                    name=name, actor="h.handler_id", at=at, condition=condition
+                )
+            )
+        cur.execute(HANDLE_RECORDS)
 
 
 def main() -> None:
@@ -209,9 +265,23 @@ def main() -> None:
             c["check_sent_on_time"],
         )
         assert by_actor[row.key] == mine, (row.name, by_actor[row.key], mine)
+
+    def hand_handler() -> list[Any]:
+        with connection.cursor() as cur:
+            cur.execute(HAND_HANDLER, {"s": start, "e": end})
+            return cur.fetchall()
+
+    by_handler = {r[0]: r[1:] for r in hand_handler()}
+    for row in queries.evaluate(admin, month, "handler", compare=False):
+        c = row.counts
+        mine = (c["finished"], c["finished_on_time"], c["finish_reworked"])
+        assert by_handler[row.key] == mine, (row.name, by_handler[row.key], mine)
     print(f"{total:,} cases, {events:,} timeline rows, {month.label}")
-    results = {"hand SQL (受理员)": _time(args.runs, hand)}
-    for kind in ("inspector", "operator", "dispatcher", "shift_lead"):
+    results = {
+        "hand SQL (受理员)": _time(args.runs, hand),
+        "hand SQL (处置人员)": _time(args.runs, hand_handler),
+    }
+    for kind in ("inspector", "operator", "dispatcher", "shift_lead", "handler"):
         rows = queries.evaluate(admin, month, kind, compare=False)
         results[f"{kind} (month)"] = _time(
             args.runs, lambda k=kind: queries.evaluate(admin, month, k, compare=False)
@@ -232,6 +302,8 @@ def main() -> None:
         print(f"  {name:28} p50 {r['p50'] * 1000:8.0f} ms   max {r['max'] * 1000:8.0f} ms")
     ratio = results["operator (month)"]["p50"] / results["hand SQL (受理员)"]["p50"]
     print(f"  受理员 evaluate / hand SQL: {ratio:.2f}×")
+    ratio = results["handler (month)"]["p50"] / results["hand SQL (处置人员)"]["p50"]
+    print(f"  处置人员 evaluate / hand SQL: {ratio:.2f}×")
 
 
 if __name__ == "__main__":

@@ -279,12 +279,92 @@ def test_page_api_and_export(
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     header, *lines = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert header[6:15] == [
-        "接收任务数", "处置数", "按期处置数", "返工数", "申请回退数", "申请延期数",
+    assert header[6:14] == [
+        "接收任务数", "处置数", "返工数", "申请回退数", "申请延期数",
         "按期处置率（%）", "返工率（%）", "结案率（%）",
     ]  # fmt: skip
     by_key = {line[1]: line for line in lines}
     name = f"{city.users['handler'].username}（福田区市政设施管理中心）"
     assert by_key[name][:4] == [2, name, 64, "C"]
-    assert by_key[name][6:15] == [6, 5, 3, 1, 1, 1, 60, 20, 80]
-    assert by_key[name][15:] == ["2026年3月", "yiwang-default@1"]
+    assert by_key[name][6:14] == [6, 5, 1, 1, 1, 60, 20, 80]
+    assert by_key[name][14:] == ["2026年3月", "yiwang-default@1"]
+
+
+def test_an_administrator_sets_other_handler_weights_without_code(
+    client: Any, city: City, handler_march: dict[str, Case]
+) -> None:
+    """Through the admin: a city scheme whose handler composite is 按期处置率 50 % + (1 − 返工率)
+    50 %, made current; H's score follows (60·50 + 80·50 = 7000 / 100 → 70, C)."""
+    import json
+
+    admin = city.root
+    client.force_login(admin)
+    form = client.get("/admin/evaluation/scheme/add/").content.decode()
+    assert "handler_finish" in form  # the form starts from the project default
+    definition = json.loads(json.dumps(Scheme.objects.get(is_current=True).definition))
+    definition["subjects"]["handler"] = [
+        {"indicator": "on_time_handle_rate", "weight": 50, "scoring": "rate"},
+        {"indicator": "rework_rate", "weight": 50, "scoring": "complement"},
+    ]
+    response = client.post(
+        "/admin/evaluation/scheme/add/",
+        {
+            "code": "city",
+            "name": "本市方案",
+            "note": "处置人员各半",
+            "definition": json.dumps(definition, ensure_ascii=False),
+        },
+    )
+    assert response.status_code == 302
+    city_scheme = Scheme.objects.get(code="city")
+    client.post(
+        "/admin/evaluation/scheme/",
+        {"action": "make_current_action", "_selected_action": [city_scheme.pk]},
+    )
+    rows = _by_key(person_rows(city.users["leader"], MARCH, "handler"))
+    h = rows[city.users["handler"].pk]
+    assert (h.result.score, h.result.grade, h.scheme) == (Decimal("70"), "C", "city@1")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_leader_ranks_handlers_in_the_browser(
+    browser_page: Any,
+    live_server: Any,
+    city: City,
+    handler_march: dict[str, Case],
+    second_handler: User,
+) -> None:
+    """The leader picks 处置人员 on /evaluation/: H2 68 C first, H 64 C second (hand-counted
+    above); the table fits 1280 px. Screenshot: /tmp/yw-evaluation/evaluation-handlers.png."""
+    import os
+
+    from test_evaluation_browser import SHOTS, sign_in
+
+    page, base = browser_page, live_server.url
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, base, city.users["leader"], "/evaluation/")
+    page.select_option("#id_subject", "handler")
+    assert page.locator("#id_level").is_hidden()
+    page.select_option("#id_period", "month")
+    page.fill("#id_day", "2026-03-15")
+    with page.expect_navigation():
+        page.click("#evaluation-form button[type=submit]")
+    assert "yiwang-default@1" in page.inner_text(".evaluation-meta")
+    rows = page.locator("#evaluation-table tbody tr")
+    assert rows.count() == 2
+    first = rows.nth(0).locator("td").all_inner_texts()
+    second = rows.nth(1).locator("td").all_inner_texts()
+    department = "\n福田区市政设施管理中心"  # on a line of its own
+    assert first[:4] == ["1", second_handler.username + department, "68.00", "C"]
+    assert second[:4] == ["2", city.users["handler"].username + department, "64.00", "C"]
+    assert second[6:] == ["6", "5", "1", "1", "1", "60.00%", "20.00%", "80.00%"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    # …and the table itself shows every column without scrolling sideways.
+    wrap = "document.querySelector('.table-wrap')"
+    assert page.evaluate(f"{wrap}.scrollWidth <= {wrap}.clientWidth")
+    os.makedirs(SHOTS, exist_ok=True)
+    page.screenshot(path=f"{SHOTS}/evaluation-handlers.png", full_page=True)
+    assert errors == []

@@ -57,9 +57,11 @@ class SchemeAdmin(AdministratorsAdmin):
         return False
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        # A new scheme starts from the standard one, so an administrator edits weights
-        # rather than typing the whole structure.
-        return {"definition": json.dumps(scheme_rules.GBT_30428_4, ensure_ascii=False, indent=2)}
+        # A new scheme starts from the project's default (the standard plus the handlers'
+        # composite), so an administrator edits weights rather than typing the structure.
+        return {
+            "definition": json.dumps(scheme_rules.PROJECT_DEFAULT, ensure_ascii=False, indent=2)
+        }
 
     def save_model(self, request: HttpRequest, obj: Scheme, form: Any, change: bool) -> None:
         actor = acting_user(request)

@@ -165,10 +165,13 @@ def person_rows(user: User, period: Period, role: str, scheme: Scheme | None = N
             values = dict(rates)
         result = score_subject(scheme.definition, role, values)
         name = _name(person)
+        extra: dict[str, str] = {}
         if role == "handler" and person.department is not None:
-            # Handlers of several departments share one ranking: the name says whose.
+            # Handlers of several departments share one ranking: the name says whose (the
+            # page shows the department on a line of its own, from `extra`).
+            extra = {"person": name, "department": person.department.name}
             name = f"{name}（{person.department.name}）"
-        rows.append(Row(pk, name, c, rates, result, scheme.label))
+        rows.append(Row(pk, name, c, rates, result, scheme.label, extra=extra))
     return _rank(rows)
 
 
