@@ -368,3 +368,25 @@ def test_leader_ranks_handlers_in_the_browser(
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/evaluation-handlers.png", full_page=True)
     assert errors == []
+
+
+@pytest.mark.django_db
+def test_the_default_scheme_takes_over_only_from_the_untouched_standard() -> None:
+    """What migration 0003 does (through the same loader): `yiwang-default@1` becomes
+    current in place of `gbt-30428.4@1`, but never in place of an administrator's scheme."""
+    from yiwang.evaluation.loader import ensure_default_scheme
+
+    Scheme.objects.filter(code="yiwang-default").delete()
+    standard = Scheme.objects.get(code="gbt-30428.4")
+    Scheme.objects.filter(pk=standard.pk).update(is_current=True)
+    ensure_default_scheme(Scheme)
+    assert Scheme.objects.get(is_current=True).label == "yiwang-default@1"
+
+    Scheme.objects.filter(code="yiwang-default").delete()
+    Scheme.objects.create(code="city", version=1, name="本市", definition=GBT_30428_4)
+    Scheme.objects.filter(code="city").update(is_current=True)
+    ensure_default_scheme(Scheme)
+    assert Scheme.objects.get(is_current=True).label == "city@1"
+    assert not Scheme.objects.get(code="yiwang-default").is_current
+    ensure_default_scheme(Scheme)  # idempotent
+    assert Scheme.objects.filter(code="yiwang-default").count() == 1

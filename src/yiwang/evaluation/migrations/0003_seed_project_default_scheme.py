@@ -12,20 +12,8 @@ def forwards(apps, schema_editor):
     ensure_default_scheme(apps.get_model("evaluation", "Scheme"))
 
 
-def backwards(apps, schema_editor):
-    # The seed goes away only while nobody revised it; the standard's version becomes
-    # current again if the seed was.
-    Scheme = apps.get_model("evaluation", "Scheme")
-    seed = Scheme.objects.filter(code="yiwang-default", version=1, created_by__isnull=True)
-    seed = seed.first()
-    if seed is None or Scheme.objects.filter(code="yiwang-default", version__gt=1).exists():
-        return
-    was_current = seed.is_current
-    seed.delete()
-    if was_current:
-        Scheme.objects.filter(code="gbt-30428.4", version=1).update(is_current=True)
-
-
 class Migration(migrations.Migration):
     dependencies = [("evaluation", "0002_seed_gbt_30428_4")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    # Not undone on the way back, as 0002: versions are never deleted (results name them),
+    # and the post_migrate loader (`EvaluationConfig`) would write it again anyway.
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
