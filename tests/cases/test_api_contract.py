@@ -56,6 +56,7 @@ RULE_REFUSALS = frozenset(
         "major_name_required",
         "standard_type_readonly",
         "precondition",
+        "bad_cell",  # of the H3 id pattern but no H3 cell (h3.is_valid_cell)
         # the content of an uploaded file
         "import_rejected",
         "import_empty",

@@ -69,7 +69,7 @@ def test_monthly_bulletin_page_draws_its_charts(
     # At 1366 px the leader's menu already took two lines before 通报 was added (measured:
     # removing the entry leaves two lines); at 1920 px it is one line.
     assert len(set(tops)) <= 2
-    assert page.locator("a[data-menu='bulletins']").get_attribute("aria-current") == "page"
+    assert page.locator("a[data-menu='analysis']").get_attribute("aria-current") == "page"
     page.set_viewport_size({"width": 1920, "height": 1080})
     tops = page.locator("ul.menu > li").evaluate_all(
         "items => items.map(li => Math.round(li.getBoundingClientRect().top))"

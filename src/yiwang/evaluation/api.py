@@ -75,7 +75,7 @@ def evaluation_out(result: queries.Evaluation) -> dict[str, Any]:
 
 @router.get(
     "/{subject}/xlsx",
-    response={400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="综合评价导出（XLSX）：与页面相同的排名表",
 )
 def evaluation_xlsx(

@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from yiwang.cases.schemas import IsoDate
 from yiwang.core.schemas import ErrorOut
+from yiwang.core.textinput import SafeText
 from yiwang.org.permissions import acting_user
 from yiwang.reports import actions, queries
 from yiwang.reports import hotspots as hs
@@ -240,9 +241,12 @@ class CheckOut(Schema):
     has_photo: bool
 
 
+CheckNote = SafeText(500, multiline=True)
+
+
 class CheckDoneIn(Schema):
     result: Literal["ok", "problem"] = Field(description="ok 无问题 / problem 发现问题")
-    note: str = Field("", max_length=500)
+    note: CheckNote = ""  # type: ignore[valid-type]
 
 
 def check_row(check: SpotCheck, now: datetime) -> dict[str, Any]:
@@ -304,10 +308,16 @@ def complete_check(request: HttpRequest, check_id: int, body: CheckDoneIn) -> di
     return check_row(queries.spot_check(user, check_id), timezone.now())
 
 
+# What an H3 cell id looks like (mode 1, resolution 0-15 in its 15 hex digits); whether it is
+# a real cell is the action's check (`bad_cell`).
+H3_CELL_PATTERN = r"^8[0-9a-f]{14}$"
+SpotReason = SafeText(200, not_blank=True)
+
+
 class SuperviseIn(Schema):
-    cell: str = Field(max_length=16, description="H3 单元编号")
+    cell: str = Field(pattern=H3_CELL_PATTERN, description="H3 单元编号（15 位十六进制）")
     frequency_days: int = Field(ge=1, le=90, description="核查频次（天）")
-    reason: str = Field(max_length=200, description="监管理由")
+    reason: SpotReason = Field(description="监管理由")  # type: ignore[valid-type]
 
 
 @router.post(
