@@ -56,6 +56,9 @@ RULE_REFUSALS = frozenset(
         "major_name_required",
         "standard_type_readonly",
         "precondition",
+        # a bulletin's day outside the years bulletins cover, or a period not yet begun
+        "bad_date",
+        "future_period",
         # the content of an uploaded file
         "import_rejected",
         "import_empty",
