@@ -23,6 +23,8 @@ from openpyxl import load_workbook
 
 from case_support import City
 from concurrency import run_together
+from yiwang.core.models import AuditEntry
+from yiwang.org import actions as org_actions
 from yiwang.org.models import Division
 from yiwang.reports.bulletins import actions
 from yiwang.reports.bulletins.charts import draw, render_png
@@ -263,3 +265,110 @@ def test_the_page_of_a_hostile_bulletin(city: City, hostile_bulletin: Bulletin) 
     # Markup and script in the content are text, never markup.
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html or "\\u003Cscript" in html
+
+
+# ---- the pages against hostile query strings and form fields ------------------------------
+
+HOSTILE_VALUES = [
+    "\x1b[31m",
+    "\x00",
+    "2026-13-01",
+    "2026-02-30",
+    "99999-01-01",
+    "0001-01-01",
+    "9999-12-31",
+    "yearly",
+    "daily\x1f",
+    "x" * 5000,
+    "1e30",
+    str(10**30),
+    "-1",
+    "２０２６-03-02",
+    "'; DROP TABLE reports_bulletin; --",
+]
+
+
+def _leader_client(city: City) -> Client:
+    client = Client()
+    client.force_login(city.users["leader"])
+    return client
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES)
+def test_archive_and_hub_survive_hostile_query_strings(city: City, value: str) -> None:
+    client = _leader_client(city)
+    for url in ("/reports/bulletins/", "/reports/"):
+        for name in ("kind", "day", "page"):
+            answer = client.get(url, {name: value})
+            # A NUL is refused by the site's middleware (400); anything else is a page.
+            assert answer.status_code == (400 if "\x00" in value else 200), (url, name)
+
+
+def test_archive_pages_past_the_end_and_huge(city: City) -> None:
+    march_day(city)
+    actions.issue_on_demand(
+        city.users["leader"], "daily", date(2026, 3, 2), now=local(2026, 3, 3, 9)
+    )
+    client = _leader_client(city)
+    for page in (str(10**30), str(2**63), "0", "-5", "abc"):
+        answer = client.get("/reports/bulletins/", {"page": page})
+        assert answer.status_code == 200
+        # Django's paginator shows the nearest page there is: the only one, with the bulletin.
+        assert "福田区2026年3月2日城市管理问题日盘点" in answer.content.decode(), page
+
+
+@pytest.mark.parametrize(
+    ("kind", "day", "message"),
+    [
+        ("yearly", "2026-03-02", "选择一个有效的选项"),
+        ("daily\x1b", "2026-03-02", "选择一个有效的选项"),
+        ("daily", "\x1b[31m", "输入一个有效的日期"),
+        ("daily", "2026-02-30", "输入一个有效的日期"),
+        ("daily", "99999-01-01", "输入一个有效的日期"),
+        ("daily", "x" * 5000, "输入一个有效的日期"),
+        ("daily", "1999-12-31", "请填写 2000 年至 2100 年之间的日期。"),
+        ("monthly", "9999-12-31", "请填写 2000 年至 2100 年之间的日期。"),
+        ("weekly", "2100-12-31", "该统计期尚未开始，不能生成通报。"),
+        ("", "", "这个字段是必填项"),
+    ],
+)
+def test_issue_form_refuses_hostile_fields(city: City, kind: str, day: str, message: str) -> None:
+    answer = _leader_client(city).post("/reports/bulletins/issue/", {"kind": kind, "day": day})
+    assert answer.status_code == 400
+    assert message in answer.content.decode()
+    assert not Bulletin.objects.exists()
+
+
+def test_issue_form_refused_to_inspectors_and_handlers(city: City) -> None:
+    for role in ("inspector", "handler"):
+        client = Client()
+        client.force_login(city.users[role])
+        answer = client.post("/reports/bulletins/issue/", {"kind": "daily", "day": "2026-03-02"})
+        assert answer.status_code == 403
+    assert not Bulletin.objects.exists()
+
+
+@pytest.mark.parametrize("suffix", ["", "docx/", "xlsx/"])
+def test_bulletin_pages_by_role_scope_and_id(city: City, suffix: str) -> None:
+    march_day(city)
+    bulletin = actions.issue_on_demand(
+        city.users["leader"], "daily", date(2026, 3, 2), now=local(2026, 3, 3, 9)
+    )
+    # The handler of 福田区 is in the bulletin's scope, the inspector of 南园街道 is not:
+    # both are refused for their role (the downloads let handlers in before).
+    for role in ("inspector", "handler"):
+        client = Client()
+        client.force_login(city.users[role])
+        assert client.get(f"/reports/bulletins/{bulletin.pk}/{suffix}").status_code == 403
+    street_lead = org_actions.create_staff(
+        city.root,
+        username="lead-b",
+        password="test-pass-123",
+        role="shift_lead",
+        division_code="440304002",
+    )
+    client = Client()
+    client.force_login(street_lead)
+    for pk in (bulletin.pk, 2**63 - 1, 2**63, 10**40, 0):
+        assert client.get(f"/reports/bulletins/{pk}/{suffix}").status_code == 404, pk
+    assert not AuditEntry.objects.filter(action="reports.bulletin_downloaded").exists()
