@@ -56,9 +56,6 @@ RULE_REFUSALS = frozenset(
         "major_name_required",
         "standard_type_readonly",
         "precondition",
-        # a bulletin's day outside the years bulletins cover, or a period not yet begun
-        "bad_date",
-        "future_period",
         # the content of an uploaded file
         "import_rejected",
         "import_empty",
@@ -73,6 +70,9 @@ RULE_REFUSALS = frozenset(
         "image_too_large",
         "file_too_large",
         "empty_file",
+        # a bulletin's day outside the years bulletins cover, or a period not yet begun
+        "bad_date",
+        "future_period",
     }
 )
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from yiwang.cases.schemas import IsoDate
-from yiwang.core.schemas import MAX_DB_INT, ErrorOut, Id
+from yiwang.core import schemas as core_schemas
+from yiwang.core.schemas import ErrorOut
 from yiwang.org.permissions import acting_user
 from yiwang.reports import actions, queries
 from yiwang.reports import hotspots as hs
@@ -350,7 +351,7 @@ def release_spot(request: HttpRequest, spot_id: int) -> SupervisedSpot:
 BULLETIN_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 BULLETIN_PAGE_SIZE = 20
 # The page number whose first row still fits the database's OFFSET.
-MAX_BULLETIN_PAGE = MAX_DB_INT // BULLETIN_PAGE_SIZE
+MAX_BULLETIN_PAGE = core_schemas.MAX_DB_INT // BULLETIN_PAGE_SIZE
 BulletinKind = Literal["daily", "weekly", "monthly"]
 FILE_TYPES = {"docx": DOCX_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
 
@@ -462,7 +463,7 @@ def issue_bulletin(request: HttpRequest, body: BulletinIssueIn) -> Status[dict[s
     response={200: BulletinContent, **BULLETIN_ERRORS},
     summary="通报内容（发布时冻结的内容）",
 )
-def bulletin_content(request: HttpRequest, bulletin_id: Id) -> BulletinContent:
+def bulletin_content(request: HttpRequest, bulletin_id: core_schemas.Id) -> BulletinContent:
     """页面、XLSX 与 DOCX 所依据的同一份内容：综述、各节的段落、表格与图表数据。
     不在管辖范围内的通报为 404。"""
     user = acting_user(request)
@@ -488,10 +489,10 @@ def _file_operation(fmt: str) -> dict[str, Any]:
 
 
 @router.get("/bulletins/{bulletin_id}/docx", **_file_operation("docx"))
-def bulletin_docx(request: HttpRequest, bulletin_id: Id) -> HttpResponse:
+def bulletin_docx(request: HttpRequest, bulletin_id: core_schemas.Id) -> HttpResponse:
     return bulletin_file(acting_user(request), bulletin_id, "docx")
 
 
 @router.get("/bulletins/{bulletin_id}/xlsx", **_file_operation("xlsx"))
-def bulletin_xlsx(request: HttpRequest, bulletin_id: Id) -> HttpResponse:
+def bulletin_xlsx(request: HttpRequest, bulletin_id: core_schemas.Id) -> HttpResponse:
     return bulletin_file(acting_user(request), bulletin_id, "xlsx")
