@@ -71,6 +71,9 @@ RULE_REFUSALS = frozenset(
         "image_too_large",
         "file_too_large",
         "empty_file",
+        # a bulletin's day outside the years bulletins cover, or a period not yet begun
+        "bad_date",
+        "future_period",
     }
 )
 

@@ -1,5 +1,6 @@
 """Reports API (mounted at /api/reports): hotspot cells with counts and Gi*, recurring
-problems, and key supervision (重点监管: spots, check tasks, completing a check).
+problems, key supervision (重点监管: spots, check tasks, completing a check), and bulletins
+(通报: the archive, one bulletin's frozen content, its DOCX / XLSX, issuing one on demand).
 
 Every answer is limited to the cases and grids in the caller's scope (`reports.queries`).
 """
@@ -9,17 +10,25 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import h3
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from yiwang.cases.schemas import IsoDate
+from yiwang.core import schemas as core_schemas
 from yiwang.core.schemas import ErrorOut
 from yiwang.core.textinput import SafeText
 from yiwang.org.permissions import acting_user
 from yiwang.reports import actions, queries
 from yiwang.reports import hotspots as hs
-from yiwang.reports.models import SpotCheck, SupervisedSpot
+from yiwang.reports.bulletins import actions as bulletin_actions
+from yiwang.reports.bulletins import queries as bulletin_queries
+from yiwang.reports.bulletins.common import Span, period_label
+from yiwang.reports.bulletins.content import BulletinContent
+from yiwang.reports.bulletins.docx import DOCX_CONTENT_TYPE
+from yiwang.reports.bulletins.files import bulletin_file
+from yiwang.reports.bulletins.xlsx import XLSX_CONTENT_TYPE
+from yiwang.reports.models import Bulletin, SpotCheck, SupervisedSpot
 
 router = Router(tags=["分析"])
 
@@ -345,3 +354,155 @@ def supervise_spot(request: HttpRequest, body: SuperviseIn) -> Status[Supervised
 def release_spot(request: HttpRequest, spot_id: int) -> SupervisedSpot:
     """404 `spot_not_found`：点位不存在、已解除或不在管辖范围内。"""
     return actions.release(acting_user(request), spot_id)
+
+
+# ---- 通报 (bulletins) ------------------------------------------------------------------------
+
+BULLETIN_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+BULLETIN_PAGE_SIZE = 20
+# The page number whose first row still fits the database's OFFSET.
+MAX_BULLETIN_PAGE = core_schemas.MAX_DB_INT // BULLETIN_PAGE_SIZE
+BulletinKind = Literal["daily", "weekly", "monthly"]
+FILE_TYPES = {"docx": DOCX_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
+
+
+class BulletinFilters(Schema):
+    kind: BulletinKind | None = Field(
+        None, description="daily 日盘点 / weekly 周分析 / monthly 月通报"
+    )
+    day: IsoDate | None = Field(None, description="统计期包含该日期的通报")
+    page: int = Field(
+        1, ge=1, le=MAX_BULLETIN_PAGE, description="页码（每页 20 条）；超出末页时返回空列表"
+    )
+
+
+class BulletinPeriod(Schema):
+    start: date = Field(description="统计期第一天（北京时间）")
+    end: date = Field(description="统计期最后一天（含）")
+    label: str = Field(description="2026年11月 / 2026年第48周（11月23日—11月29日） / 2026年12月1日")
+
+
+class BulletinOut(Schema):
+    id: int
+    kind: BulletinKind
+    title: str
+    period: BulletinPeriod
+    division_code: str = Field(description="通报覆盖的区划代码")
+    version: int = Field(description="同一区划同一统计期的第几版（从 1 起）")
+    trigger: Literal["scheduled", "on_demand"] = Field(
+        description="scheduled 定时 / on_demand 手动"
+    )
+    issued_at: datetime
+    issued_by: str | None = Field(description="生成人用户名；定时生成为 null")
+
+
+class BulletinPage(Schema):
+    items: list[BulletinOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class BulletinIssueIn(Schema):
+    kind: BulletinKind
+    day: IsoDate = Field(description="日盘点取该日，周分析取该日所在周，月通报取该日所在月")
+
+
+def bulletin_row(bulletin: Bulletin) -> dict[str, Any]:
+    span = Span(bulletin.kind, bulletin.period_start, bulletin.period_end)
+    return {
+        "id": bulletin.pk,
+        "kind": bulletin.kind,
+        "title": bulletin.title,
+        "period": {"start": span.first, "end": span.last, "label": period_label(span)},
+        "division_code": bulletin.division_path.strip("/").rsplit("/", 1)[-1],
+        "version": bulletin.version,
+        "trigger": bulletin.trigger,
+        "issued_at": bulletin.issued_at,
+        "issued_by": bulletin.issued_by.username if bulletin.issued_by else None,
+    }
+
+
+@router.get(
+    "/bulletins",
+    response={200: BulletinPage, **BULLETIN_ERRORS},
+    summary="通报列表（管辖范围内，最新在前，分页）",
+)
+def list_bulletins(request: HttpRequest, filters: Query[BulletinFilters]) -> dict[str, Any]:
+    """领导、值班长、派遣员、受理员和系统管理员可查看；监督员、处置人员 403 `forbidden_role`。
+    按统计期倒序，同一统计期按类别、区划、版本倒序。"""
+    user = acting_user(request)
+    bulletin_queries.require_reader(user)
+    qs = bulletin_queries.visible_bulletins(user)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.day is not None:
+        qs = qs.filter(period_start__lte=filters.day, period_end__gte=filters.day)
+    count = qs.count()
+    start = (filters.page - 1) * BULLETIN_PAGE_SIZE
+    rows = (
+        qs.select_related("issued_by")
+        .defer("content")
+        .order_by("-period_start", "kind", "division_path", "-version", "-id")[
+            start : start + BULLETIN_PAGE_SIZE
+        ]
+    )
+    return {
+        "items": [bulletin_row(b) for b in rows],
+        "count": count,
+        "page": filters.page,
+        "page_size": BULLETIN_PAGE_SIZE,
+    }
+
+
+@router.post(
+    "/bulletins",
+    response={201: BulletinOut, **BULLETIN_ERRORS},
+    summary="生成通报（领导、值班长、系统管理员；生成新的一版）",
+)
+def issue_bulletin(request: HttpRequest, body: BulletinIssueIn) -> Status[dict[str, Any]]:
+    """为本人所在区划生成该统计期的新一版通报（已发布的版本不会被改写）。与页面表单的规则相同：
+    400 `bad_date`：日期须在 2000 年至 2100 年之间；400 `future_period`：统计期尚未开始；
+    403 `forbidden_role`：无权生成。当前统计期可以生成，标题注明截至时间。"""
+    bulletin = bulletin_actions.issue_on_demand(acting_user(request), body.kind, body.day)
+    return Status(201, bulletin_row(bulletin))
+
+
+@router.get(
+    "/bulletins/{bulletin_id}",
+    response={200: BulletinContent, **BULLETIN_ERRORS},
+    summary="通报内容（发布时冻结的内容）",
+)
+def bulletin_content(request: HttpRequest, bulletin_id: core_schemas.Id) -> BulletinContent:
+    """页面、XLSX 与 DOCX 所依据的同一份内容：综述、各节的段落、表格与图表数据。
+    不在管辖范围内的通报为 404。"""
+    user = acting_user(request)
+    bulletin_queries.require_reader(user)
+    return bulletin_queries.content_of(bulletin_queries.bulletin_for(user, bulletin_id))
+
+
+def _file_operation(fmt: str) -> dict[str, Any]:
+    return {
+        "response": {200: None, **BULLETIN_ERRORS},
+        "summary": f"下载通报（{fmt.upper()}，图表为图片；记入审计日志）",
+        "openapi_extra": {
+            "responses": {
+                "200": {
+                    "description": f"{fmt.upper()} 文件",
+                    "content": {
+                        FILE_TYPES[fmt]: {"schema": {"type": "string", "format": "binary"}}
+                    },
+                }
+            }
+        },
+    }
+
+
+@router.get("/bulletins/{bulletin_id}/docx", **_file_operation("docx"))
+def bulletin_docx(request: HttpRequest, bulletin_id: core_schemas.Id) -> HttpResponse:
+    return bulletin_file(acting_user(request), bulletin_id, "docx")
+
+
+@router.get("/bulletins/{bulletin_id}/xlsx", **_file_operation("xlsx"))
+def bulletin_xlsx(request: HttpRequest, bulletin_id: core_schemas.Id) -> HttpResponse:
+    return bulletin_file(acting_user(request), bulletin_id, "xlsx")

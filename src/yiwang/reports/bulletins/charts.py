@@ -18,6 +18,7 @@ import functools
 import io
 import math
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -369,8 +370,31 @@ def _figure_height(chart: Chart) -> float:
     return HEIGHT_IN
 
 
+# C0 controls and DEL: no font has a glyph for them (matplotlib draws a box and warns).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _plain(text: str) -> str:
+    """`text` as matplotlib draws it literally: two "$" in a name (a street, a type an
+    administrator typed) would otherwise be read as TeX math, and a math error fails the
+    whole download ("价格$\\frac{1$元" → ValueError)."""
+    return _CONTROL.sub(" ", text).replace("$", r"\$")
+
+
+def _printable(chart: Chart) -> Chart:
+    return chart.model_copy(
+        update={
+            "title": _plain(chart.title),
+            "unit": _plain(chart.unit),
+            "categories": [_plain(c) for c in chart.categories],
+            "series": [s.model_copy(update={"name": _plain(s.name)}) for s in chart.series],
+        }
+    )
+
+
 def draw(chart: Chart) -> Figure:
     """The chart as a matplotlib Figure (not yet rendered)."""
+    chart = _printable(chart)
     font = chart_font()
     figure = _new_figure(_figure_height(chart))
     ax = figure.add_subplot()

@@ -7,8 +7,19 @@ from django.db.models import QuerySet
 from yiwang.core.errors import NotFound
 from yiwang.core.scope import scoped
 from yiwang.org.models import User
+from yiwang.org.permissions import require_role
+from yiwang.org.roles import Role
 from yiwang.reports.bulletins.content import BulletinContent
 from yiwang.reports.models import Bulletin
+
+# Bulletins rank named departments, streets and staff: leaders and the command centre read
+# them; inspectors and handlers do not (the pages, the downloads and the API alike).
+READER_ROLES = (Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER, Role.OPERATOR, Role.ADMIN)
+
+
+def require_reader(user: User) -> None:
+    """403 `forbidden_role` for anyone who may not read bulletins."""
+    require_role(user, READER_ROLES, "查看通报")
 
 
 def visible_bulletins(user: User) -> QuerySet[Bulletin]:

@@ -18,12 +18,11 @@ from django.views.decorators.http import require_POST
 
 from yiwang.core.errors import ActionError, NotFound
 from yiwang.org.permissions import acting_user, has_role
-from yiwang.org.roles import Role
 from yiwang.reports.bulletins import actions, queries
 from yiwang.reports.bulletins.common import SHANGHAI
 from yiwang.reports.models import Bulletin
 
-READER_ROLES = (Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER, Role.OPERATOR, Role.ADMIN)
+READER_ROLES = queries.READER_ROLES
 PAGE_SIZE = 20
 KIND_CHOICES = [("", _("全部")), *Bulletin.Kind.choices]
 
@@ -70,7 +69,7 @@ def _archive_context(request: HttpRequest, issue_form: IssueForm | None = None) 
     }
 
 
-def _refused(request: HttpRequest) -> HttpResponse:
+def refused_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/refused.html",
@@ -82,7 +81,7 @@ def _refused(request: HttpRequest) -> HttpResponse:
 @login_required
 def bulletins_page(request: HttpRequest) -> HttpResponse:
     if not has_role(acting_user(request), READER_ROLES):
-        return _refused(request)
+        return refused_page(request)
     context = _archive_context(request)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "bulletin-list":
         return render(request, "reports/_bulletin_list.html", context)
@@ -94,7 +93,7 @@ def bulletins_page(request: HttpRequest) -> HttpResponse:
 def issue_bulletin(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     if not has_role(user, READER_ROLES):
-        return _refused(request)
+        return refused_page(request)
     form = IssueForm(request.POST)
     if form.is_valid():
         try:
@@ -115,7 +114,7 @@ def issue_bulletin(request: HttpRequest) -> HttpResponse:
 def bulletin_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     if not has_role(user, READER_ROLES):
-        return _refused(request)
+        return refused_page(request)
     try:
         bulletin = queries.bulletin_for(user, pk)
     except NotFound as missing:
