@@ -61,6 +61,9 @@ BULLETIN_DIVISIONS = tuple(
     for code in os.environ.get("YIWANG_BULLETIN_DIVISIONS", "").split(",")
     if code.strip()
 )
+# Bulletins one person may issue on demand ("count/period", django-ratelimit): building a
+# city's monthly bulletin takes seconds of database time.
+BULLETIN_ISSUE_RATE = os.environ.get("YIWANG_BULLETIN_ISSUE_RATE", "30/h")
 TILE_URL = os.environ.get("YIWANG_TILE_URL", "")
 ALLOWED_HOSTS = [h for h in os.environ.get("YIWANG_ALLOWED_HOSTS", "*").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [

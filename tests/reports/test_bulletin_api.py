@@ -269,3 +269,25 @@ def test_list_refused_to_inspectors_and_strangers(city: City) -> None:
     assert answer.status_code == 403 and answer.json()["code"] == "forbidden_role"
     assert Client().get(API).status_code == 401
     assert Client().get(API, HTTP_AUTHORIZATION="Bearer nonsense").status_code == 401
+
+
+def test_issuing_on_demand_is_rate_limited_per_person(city: City, settings: Any) -> None:
+    """One person may issue BULLETIN_ISSUE_RATE bulletins; the next is 429 with a wait, and
+    writes nothing; another person still may."""
+    settings.BULLETIN_ISSUE_RATE = "2/h"
+    march_day(city)
+    client = Client()
+    headers = _token(city.users["leader"])
+    body = {"kind": "daily", "day": "2026-03-02"}
+    for version in (1, 2):
+        answer = client.post(API, body, content_type="application/json", **headers)
+        assert answer.status_code == 201 and answer.json()["version"] == version
+    refused = client.post(API, body, content_type="application/json", **headers)
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited" and "请在" in refused.json()["message"]
+    assert int(refused["Retry-After"]) >= 1
+    assert Bulletin.objects.filter(kind="daily").count() == 2
+    other = client.post(
+        API, body, content_type="application/json", **_token(city.users["shift_lead"])
+    )
+    assert other.status_code == 201 and other.json()["version"] == 3

@@ -24,9 +24,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django_ratelimit.core import get_usage
 
 from yiwang.core import audit, locks
-from yiwang.core.errors import ActionError, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.errors import (
+    ActionError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TooManyRequests,
+)
 from yiwang.geo.models import UnitGrid
 from yiwang.org.models import Division, User
 from yiwang.org.permissions import require_role
@@ -140,10 +147,34 @@ def issue_on_demand(actor: User, kind: str, day: date, *, now: datetime | None =
     span = c.span_of(kind, day)
     if span.first > today:
         raise InvalidInput("future_period", "该统计期尚未开始，不能生成通报。", "day")
+    _check_issue_rate(actor)
     division = issuing_division(actor)
     bulletin = issue(kind, day, division, by=actor, trigger=Bulletin.Trigger.ON_DEMAND, now=now)
     assert bulletin is not None  # on demand always writes
     return bulletin
+
+
+def _check_issue_rate(actor: User) -> None:
+    """A monthly bulletin of a big city takes seconds of database time to build: one person
+    may issue `settings.BULLETIN_ISSUE_RATE` on demand (django-ratelimit, counted in the
+    default cache, per person, fixed windows). The key names the person, so no request is
+    needed (django-ratelimit reads the request only for request-based keys and methods)."""
+    rate = settings.BULLETIN_ISSUE_RATE
+    usage = get_usage(
+        None,
+        group="reports.bulletins.issue",
+        key=lambda _g, _r: str(actor.pk),
+        rate=rate,
+        increment=True,
+    )
+    if usage is not None and usage["should_limit"]:
+        seconds = max(1, int(usage["time_left"]))
+        raise TooManyRequests(
+            "rate_limited",
+            f"生成通报过于频繁（上限 {rate}），请在 {seconds} 秒后重试。",
+            "kind",
+            retry_after=seconds,
+        )
 
 
 def issuing_division(actor: User) -> Division:
