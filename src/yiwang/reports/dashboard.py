@@ -231,9 +231,11 @@ def live_cases(user: User, now: datetime) -> tuple[list[dict[str, Any]], bool]:
     out = []
     for row in rows[:MAP_LIMIT]:
         number, title, lon, lat, state, past, started, start, due, unit, suspended, type_name = row
+        if due is None:
+            continue  # never: the query keeps the cases with a deadline
         light = ""
         if started and unit:
-            if past:
+            if past or start is None:
                 light = Light.RED.value
             else:
                 light = traffic_light(
