@@ -201,10 +201,14 @@ def live_cases(user: User, now: datetime) -> tuple[list[dict[str, Any]], bool]:
     # Translated once a poll, not once a case (a lazy label costs ~17 µs each time).
     state_labels = {key: str(label) for key, label in STATE_LABELS.items()}
     overdue = Q(stage_due_at__lt=now)
+    # No `stage_due_at IS NOT NULL` in SQL: the planner takes it as independent of the case
+    # being open (nearly every open case has a deadline) and, for a street, expects ~20 times
+    # too few rows, so it sorts all the street's open cases (13,000 heap pages, 105-260 ms at
+    # 1,000,000 cases) instead of walking `case_open_due` in order (12 ms). The cases without
+    # a deadline come last (NULLS LAST, the index's order) and are dropped below.
     rows = list(
         _open(user)
-        .filter(stage_due_at__isnull=False)
-        .order_by("stage_due_at", "id")
+        .order_by(F("stage_due_at").asc(nulls_last=True), "id")
         .annotate(
             _past=ExpressionWrapper(overdue, output_field=BooleanField()),
             _started=ExpressionWrapper(
@@ -227,12 +231,15 @@ def live_cases(user: User, now: datetime) -> tuple[list[dict[str, Any]], bool]:
             "type__name",
         )[: MAP_LIMIT + 1]
     )
+    # Those without a deadline follow all those with one: dropping them leaves the first
+    # MAP_LIMIT + 1 with a deadline, or all of them.
+    rows = [row for row in rows if row[8] is not None]
     truncated = len(rows) > MAP_LIMIT
     out = []
     for row in rows[:MAP_LIMIT]:
         number, title, lon, lat, state, past, started, start, due, unit, suspended, type_name = row
         if due is None:
-            continue  # never: the query keeps the cases with a deadline
+            continue  # dropped above; for the type checker
         light = ""
         if started and unit:
             if past or start is None:
