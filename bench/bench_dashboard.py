@@ -14,7 +14,10 @@ time once. The polls are the endpoint's (`shared=True`): cold ones find no snaps
 open-case counts and take it, warm ones share it. On PostgreSQL it then times the polls as
 they were before: every poll reading everything, without the dashboard's two partial indexes
 on the open cases (`case_open_due`, `case_open_scope_counts`: dropped inside a transaction
-that is rolled back), the baseline in the same process on the same warm database. Its
+that is rolled back), the baseline in the same process on the same warm database. Last, "with
+the worker": a thread runs the worker's job (`refresh_watched`, every `REFRESH_SECONDS`, as
+`yiwang worker` runs it) while the district's and a street's screens poll in turn, a pause
+apart; it counts the polls that still had to take the counts themselves. Its
 database is `wt_dashboard_bench` (dropped and created again), never the test database or
 var/; its cache is the default one, files under the bench's directory.
 """
@@ -25,15 +28,21 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_cases
+
+if TYPE_CHECKING:
+    from yiwang.org.models import User
 
 # The partial indexes on the open cases the dashboard reads (cases migration 0010).
 DASHBOARD_INDEXES = ("case_open_due", "case_open_scope_counts")
@@ -48,6 +57,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--events", type=int, default=6000, help="timeline moves today")
     p.add_argument("--runs", type=int, default=200, help="timed runs")
     p.add_argument("--baseline-runs", type=int, default=50, help="timed runs without the indexes")
+    p.add_argument(
+        "--worker-runs", type=int, default=200, help="timed polls of each screen with the worker"
+    )
+    p.add_argument(
+        "--worker-pause", type=float, default=0.2, help="seconds between polls with the worker"
+    )
     p.add_argument("--keep", action="store_true", help="reuse an existing bench database")
     return p.parse_args()
 
@@ -83,6 +98,75 @@ def add_todays_moves(n: int) -> None:
     ]
     with transaction.atomic():
         CaseEvent.objects.bulk_create(rows, batch_size=2000)
+
+
+def quantiles(samples: list[float]) -> dict[str, float]:
+    samples = sorted(samples)
+    q = statistics.quantiles(samples, n=100)
+    return {"runs": len(samples), "p50": q[49], "p95": q[94], "p99": q[98], "max": samples[-1]}
+
+
+def with_worker(screens: dict[str, User], runs: int, pause: float) -> dict[str, Any]:
+    """Polls of `screens` in turn while a thread runs the worker's job every REFRESH_SECONDS.
+
+    The screens poll every `pause` seconds rather than every 30 s, to gather enough polls in
+    a few minutes: what a poll finds (a snapshot the job took at most REFRESH_SECONDS and a
+    little ago) is the same, and the share of polls that run while the job is computing is
+    about the same (the job's run time over its interval). Each screen's first poll (it marks
+    its scope as watched; before it the job has nothing to do) is not timed.
+    """
+    from django.core.cache import cache
+    from django.db import connection
+
+    from yiwang.reports import dashboard
+
+    cache.clear()
+    taken = {"poll": 0, "job": 0}
+    counts_of = dashboard._counts_of
+
+    def counting(open_cases: Any, now: datetime) -> dict[str, Any]:
+        who = "poll" if threading.current_thread() is threading.main_thread() else "job"
+        taken[who] += 1
+        return counts_of(open_cases, now)
+
+    dashboard._counts_of = counting  # type: ignore[assignment]  # counts who took the counts
+    stop = threading.Event()
+    job_ms: list[float] = []
+
+    def worker() -> None:
+        try:
+            while not stop.is_set():
+                t = time.perf_counter()
+                dashboard.refresh_watched()
+                job_ms.append((time.perf_counter() - t) * 1000)
+                stop.wait(dashboard.REFRESH_SECONDS)
+        finally:
+            connection.close()  # this thread's own connection
+
+    samples: dict[str, list[float]] = {name: [] for name in screens}
+    try:
+        for user in screens.values():
+            json.dumps(dashboard.dashboard(user, shared=True), ensure_ascii=False)
+        taken["poll"] = 0
+        thread = threading.Thread(target=worker, daemon=True)
+        thread.start()
+        time.sleep(1.0)  # the job's first run: what a screen that polls on finds
+        for _ in range(runs):
+            for name, user in screens.items():
+                t = time.perf_counter()
+                json.dumps(dashboard.dashboard(user, shared=True), ensure_ascii=False)
+                samples[name].append((time.perf_counter() - t) * 1000)
+                time.sleep(pause)
+    finally:
+        stop.set()
+        dashboard._counts_of = counts_of  # type: ignore[assignment]
+    thread.join()
+    return {
+        **{name: quantiles(s) for name, s in samples.items()},
+        "polls_that_counted": taken["poll"],
+        "job_runs": len(job_ms),
+        "job_ms": quantiles(job_ms) if len(job_ms) > 1 else {},
+    }
 
 
 def main() -> None:
@@ -164,6 +248,13 @@ def main() -> None:
                     cur.execute(f'DROP INDEX "{name}"')
             results["baseline"] = bench_cases._time(args.baseline_runs, poller(leader))
             transaction.set_rollback(True)
+    worker: dict[str, Any] = {}
+    if args.worker_runs:
+        worker = with_worker(
+            {"district": leader, "street": street_leader}, args.worker_runs, args.worker_pause
+        )
+        results["worker"] = worker["district"]
+        results["street_worker"] = worker["street"]
     # The machine may be shared: its load says how much of a poll's time was waiting.
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
@@ -176,8 +267,22 @@ def main() -> None:
     print(line("district leader, cold (takes the snapshot)", results["cold"]))
     print(line("district leader, warm (snapshot shared)", results["warm"]))
     print(line("street leader, cold", results["street_cold"]))
+    if worker:
+        print(line("district leader, with the worker", results["worker"]))
+        print(line("street leader, with the worker", results["street_worker"]))
+        job = worker["job_ms"]
+        print(
+            f"  with the worker: {worker['polls_that_counted']} of {2 * args.worker_runs} polls "
+            f"took the counts themselves; the job ran {worker['job_runs']} times"
+            + (f" (p50 {job['p50']:.0f} ms, max {job['max']:.0f} ms, both scopes)" if job else "")
+        )
     out = bench_cases.VAR_DIR / f"dashboard-{args.db}-{args.rows}.json"
-    out.write_text(json.dumps({"rows": args.rows, "at": str(datetime.now()), **results}, indent=2))
+    out.write_text(
+        json.dumps(
+            {"rows": args.rows, "at": str(datetime.now()), "load": load, **results, **worker},
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

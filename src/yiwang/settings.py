@@ -345,6 +345,9 @@ PERIODIC_TASKS = {
     # 日盘点 / 周分析 / 月通报: issue the scheduled bulletins that are due (from 08:00), and
     # catch up missed ones when the worker starts (docs/reports.md, "Bulletins").
     "yiwang.reports.tasks.issue_due_bulletins": 3600,
+    # 指挥大屏: the open-case counts of every scope a screen polls, taken ahead of its polls;
+    # shorter than reports.dashboard.SNAPSHOT_SECONDS (15), the oldest a poll may show.
+    "yiwang.reports.tasks.refresh_dashboard_counts": 10,
     # 12345 hotline: queue the outcome of hotline cases from their timeline, send the outbox.
     "yiwang.intake.tasks.hotline_outbound": int(
         os.environ.get("YIWANG_HOTLINE_OUTBOUND_EVERY", "30")

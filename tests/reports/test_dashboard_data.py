@@ -181,3 +181,45 @@ def test_refresh_seconds_from_query() -> None:
     assert dashboard.refresh_seconds("nan", 30) == 30
     assert dashboard.refresh_seconds("-1", 30) == 30
     assert dashboard.refresh_seconds("0.001", 30) == 0.05
+
+
+@pytest.mark.django_db
+def test_a_suspended_case_is_open_but_not_on_the_map(
+    city: City, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = build_day(city, n=6, old=0)
+    # Inspector reports 0 and 3 (depth 0, 1), the others wait for verification: none closed.
+    case = actions.report_case(
+        city.users["inspector"],
+        kind="matter",
+        type_code="06001",
+        title="挂账案卷",
+        lon=day.cases[0].lon,
+        lat=day.cases[0].lat,
+        source="inspector",
+    )
+    for name in ("accept", "register", "dispatch", "accept_task"):
+        case = step(city, case, name)
+    case = actions.transition(
+        city.users["handler"],
+        case.number,
+        "request_suspend",
+        version=case.version,
+        inputs={"note": "等待管线迁改"},
+    )
+    case = actions.transition(
+        city.users["dispatcher"], case.number, "approve_suspend", version=case.version, inputs={}
+    )
+    assert case.state == "suspended"  # 挂账: its clock stopped, no deadline
+    data = fetch(city.users["leader"])
+    assert data["kpi"]["open"] == 6 + 1
+    assert "挂账案卷" not in {c["title"] for c in data["cases"]}
+    assert len(data["cases"]) == 6 and data["cases_truncated"] is False
+    # With room for 6 on the map, the six with a deadline fill it and nothing is left out.
+    monkeypatch.setattr(dashboard, "MAP_LIMIT", 6)
+    data = fetch(city.users["leader"])
+    assert len(data["cases"]) == 6 and data["cases_truncated"] is False
+    # With room for 5, one with a deadline is left out: the map says so.
+    monkeypatch.setattr(dashboard, "MAP_LIMIT", 5)
+    data = fetch(city.users["leader"])
+    assert len(data["cases"]) == 5 and data["cases_truncated"] is True

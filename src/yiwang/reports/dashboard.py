@@ -11,8 +11,13 @@ The open cases are read through two partial indexes made for this page (cases mi
 0010, condition `_open`'s word for word): the live cases walk `case_open_due` in deadline
 order, and the counts per grid, type and department read `case_open_scope_counts` alone
 (an index-only scan on PostgreSQL). Those three counts are the bulk of a poll's cost; the
-page's endpoint shares them for `SNAPSHOT_SECONDS` between every screen of one scope
-(`shared=True`), while today's figures and the live cases are read on every poll.
+page's endpoint (`shared=True`) reads them from a per-scope snapshot in the cache, never older
+than `SNAPSHOT_SECONDS`, while today's figures and the live cases are read on every poll.
+Each poll marks its scope as watched (`WATCH_SECONDS`), and the worker's periodic job
+`refresh_watched` (every `REFRESH_SECONDS`) takes the snapshot of every watched scope ahead
+of the polls, so a watched screen's poll finds a fresh one. Without a worker (tests, `yiwang
+demo`), or when it falls behind, the poll takes the snapshot itself, one poll per scope at a
+time (`cache.add` as a lock): the others wait for its result.
 
 The dashboard is for leaders and the command centre (受理员, 值班长, 派遣员) and
 administrators: they read every case of their division subtree. Handlers (department-bound
@@ -21,18 +26,20 @@ readers) are refused, so the division rule alone is the whole scope here.
 
 from __future__ import annotations
 
+import time as clock
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase
 from django.utils import timezone
 
 from yiwang.cases import deadlines
 from yiwang.cases.models import OPEN_EXCLUDED, Case, CaseEvent, Source, State
 from yiwang.core.scope import scope_path, scoped
-from yiwang.core.workcalendar import traffic_light
+from yiwang.core.workcalendar import Light, traffic_light
 from yiwang.org.models import User
 from yiwang.org.permissions import has_role
 from yiwang.org.roles import Role
@@ -50,10 +57,27 @@ DISPATCH_MOVES = ("dispatch",)
 CLOSE_MOVES = ("close", "self_close")
 STATE_LABELS = dict(State.choices)
 SOURCE_LABELS = dict(Source.choices)
-# How long one scope's open-case counts (per grid, type, department; 在办 and 超期) are shared
-# by the screens polling it: the snapshot of a time bucket of this length, so a count shown is
-# never older than this. The page says when its counts were taken.
+# How old one scope's open-case counts (per grid, type, department; 在办 and 超期) may be when
+# a poll shows them: an older snapshot is taken again. The page says when its counts were taken.
 SNAPSHOT_SECONDS = 15
+# The worker's job takes the snapshot of every watched scope this often (settings'
+# PERIODIC_TASKS says the same number); the margin to SNAPSHOT_SECONDS absorbs the worker's
+# own delay (it looks for due jobs every second) and the job's run time.
+REFRESH_SECONDS = 10
+# A scope is watched for this long after its last poll (a screen polls every 30 s by default);
+# a poll records itself again when its record is older than WATCH_TOUCH_SECONDS, not on every
+# poll, so the polls rarely write the list.
+WATCH_SECONDS = 180
+WATCH_TOUCH_SECONDS = 30
+# The lock on taking one scope's snapshot: its holder computes, the other polls of that scope
+# wait for the result at most LOCK_WAIT_SECONDS (then compute themselves). The timeout frees
+# the lock of a process that died holding it.
+LOCK_SECONDS = 10
+LOCK_WAIT_SECONDS = 2.0
+# A snapshot taken by another process may be stamped slightly after a poll's own clock reading
+# (it finished while the poll was starting): still fresh, not from the future.
+CLOCK_SKEW_SECONDS = 2
+WATCHED_KEY = "reports:dashboard:watched"
 
 
 def may_view(user: User) -> bool:
@@ -67,6 +91,15 @@ def _cases(user: User) -> QuerySet[Case]:
 def _open(user: User) -> QuerySet[Case]:
     # Word for word the partial indexes' condition (cases.models.OPEN_EXCLUDED).
     return _cases(user).exclude(state__in=OPEN_EXCLUDED)
+
+
+def _open_in(prefix: str) -> QuerySet[Case]:
+    """The open cases under a division path prefix (`""`: all): `_open` for a scope rather
+    than a user, the same SQL (`core.scope.scoped`'s filter, then the indexes' condition)."""
+    cases = Case.objects.all()
+    if prefix:
+        cases = cases.filter(division_path__startswith=prefix)
+    return cases.exclude(state__in=OPEN_EXCLUDED)
 
 
 def local_midnight(now: datetime) -> datetime:
@@ -117,10 +150,9 @@ def today_kpis(user: User, now: datetime) -> tuple[dict[str, Any], list[dict[str
     return kpis, sources
 
 
-def _grids(user: User, now: datetime) -> list[dict[str, Any]]:
+def _grids(open_cases: QuerySet[Case], now: datetime) -> list[dict[str, Any]]:
     rows = (
-        _open(user)
-        .values("grid__code", "grid__name")
+        open_cases.values("grid__code", "grid__name")
         .annotate(open=Count("id"), overdue=Count("id", filter=Q(stage_due_at__lt=now)))
         .order_by()
     )
@@ -135,20 +167,18 @@ def _grids(user: User, now: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _types(user: User) -> list[dict[str, Any]]:
+def _types(open_cases: QuerySet[Case]) -> list[dict[str, Any]]:
     rows = (
-        _open(user)
-        .values("type__code", "type__name")
+        open_cases.values("type__code", "type__name")
         .annotate(n=Count("id"))
         .order_by("-n", "type__code")[:TOP_TYPES]
     )
     return [{"code": r["type__code"], "name": r["type__name"], "count": r["n"]} for r in rows]
 
 
-def _departments(user: User, now: datetime) -> list[dict[str, Any]]:
+def _departments(open_cases: QuerySet[Case], now: datetime) -> list[dict[str, Any]]:
     rows = (
-        _open(user)
-        .filter(department__isnull=False)
+        open_cases.filter(department__isnull=False)
         .values("department_id", "department__name")
         .annotate(open=Count("id"), overdue=Count("id", filter=Q(stage_due_at__lt=now)))
         .order_by()
@@ -162,43 +192,69 @@ def live_cases(user: User, now: datetime) -> tuple[list[dict[str, Any]], bool]:
     """Open cases whose stage clock runs, nearest deadline first, with their light.
 
     Plain rows, not model instances (a thousand of those cost ~30 ms a poll); the light is
-    the rule `cases.queries.light` applies to a case, called with the same columns.
+    the rule `cases.queries.light` applies to a case, called with the same columns. Reading
+    a timestamp costs ~6 µs in the driver, so a case already past its deadline (red by the
+    rule's first test, `now > due`, decided in SQL) comes without its stage start: the first
+    thousand by deadline are mostly those in a city with a backlog.
     """
     cal = deadlines.calendar()
     # Translated once a poll, not once a case (a lazy label costs ~17 µs each time).
     state_labels = {key: str(label) for key, label in STATE_LABELS.items()}
+    overdue = Q(stage_due_at__lt=now)
+    # No `stage_due_at IS NOT NULL` in SQL: the planner takes it as independent of the case
+    # being open (nearly every open case has a deadline) and, for a street, expects ~20 times
+    # too few rows, so it sorts all the street's open cases (13,000 heap pages, 105-260 ms at
+    # 1,000,000 cases) instead of walking `case_open_due` in order (12 ms). The cases without
+    # a deadline come last (NULLS LAST, the index's order) and are dropped below.
     rows = list(
         _open(user)
-        .filter(stage_due_at__isnull=False)
-        .order_by("stage_due_at", "id")
+        .order_by(F("stage_due_at").asc(nulls_last=True), "id")
+        .annotate(
+            _past=ExpressionWrapper(overdue, output_field=BooleanField()),
+            _started=ExpressionWrapper(
+                Q(stage_started_at__isnull=False), output_field=BooleanField()
+            ),
+            _start=DbCase(When(overdue, then=Value(None)), default=F("stage_started_at")),
+        )
         .values_list(
             "number",
             "title",
             "lon",
             "lat",
             "state",
-            "stage_started_at",
+            "_past",
+            "_started",
+            "_start",
             "stage_due_at",
             "stage_unit",
             "stage_suspended_seconds",
             "type__name",
         )[: MAP_LIMIT + 1]
     )
+    # Those without a deadline follow all those with one: dropping them leaves the first
+    # MAP_LIMIT + 1 with a deadline, or all of them.
+    rows = [row for row in rows if row[8] is not None]
     truncated = len(rows) > MAP_LIMIT
     out = []
-    for number, title, lon, lat, state, started, due, unit, suspended, type_name in rows[
-        :MAP_LIMIT
-    ]:
+    for row in rows[:MAP_LIMIT]:
+        number, title, lon, lat, state, past, started, start, due, unit, suspended, type_name = row
+        if due is None:
+            continue  # dropped above; for the type checker
         light = ""
-        if started is not None and due is not None and unit:
-            light = traffic_light(
-                started,
-                due,
-                now,
-                calendar=cal,
-                unit=unit,  # type: ignore[arg-type]  # a stored TimeUnit value
-                suspended_seconds=suspended,
-            ).value
+        if started and unit:
+            if past or start is None:
+                light = Light.RED.value
+            else:
+                light = traffic_light(
+                    start,
+                    due,
+                    now,
+                    calendar=cal,
+                    unit=unit,  # type: ignore[arg-type]  # a stored TimeUnit value
+                    suspended_seconds=suspended,
+                ).value
+        # Shanghai's offset is fixed; an f-string is a third of strftime's cost.
+        local = due.astimezone(SHANGHAI)
         out.append(
             {
                 "number": number,
@@ -208,7 +264,7 @@ def live_cases(user: User, now: datetime) -> tuple[list[dict[str, Any]], bool]:
                 "state": state_labels.get(state, state),
                 "type": type_name,
                 "light": light,
-                "due": timezone.localtime(due, SHANGHAI).strftime("%m-%d %H:%M"),
+                "due": f"{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}",
             }
         )
     return out, truncated
@@ -216,40 +272,135 @@ def live_cases(user: User, now: datetime) -> tuple[list[dict[str, Any]], bool]:
 
 def open_counts(user: User, now: datetime) -> dict[str, Any]:
     """The open cases per grid, per type and per department at `now` (3 queries)."""
+    return _counts_of(_open(user), now)
+
+
+def _counts_of(open_cases: QuerySet[Case], now: datetime) -> dict[str, Any]:
     return {
         "at": now,
-        "grids": _grids(user, now),
-        "types": _types(user),
-        "departments": _departments(user, now),
+        "grids": _grids(open_cases, now),
+        "types": _types(open_cases),
+        "departments": _departments(open_cases, now),
     }
 
 
+def _snapshot_key(prefix: str) -> str:
+    return f"reports:dashboard:open-counts:{prefix}"
+
+
+def _lock_key(prefix: str) -> str:
+    return f"reports:dashboard:open-counts-lock:{prefix}"
+
+
+def _fresh(snapshot: dict[str, Any] | None, now: datetime) -> bool:
+    if snapshot is None:
+        return False
+    age = (now - snapshot["at"]).total_seconds()
+    return -CLOCK_SKEW_SECONDS <= age < SNAPSHOT_SECONDS
+
+
+def _store(prefix: str, counts: dict[str, Any]) -> None:
+    # Kept a little longer than it is fresh: a reader checks the age, the timeout only clears.
+    cache.set(_snapshot_key(prefix), counts, 2 * SNAPSHOT_SECONDS)
+
+
+def _watch(prefix: str, now: datetime, watched: dict[str, float] | None) -> None:
+    """Record that a screen polls this scope (kept `WATCH_SECONDS`), for the worker's job.
+
+    One cache entry lists the scopes; two polls of different scopes writing it at the same
+    moment may lose one record, which the next poll of that scope writes again.
+    """
+    stamp = now.timestamp()
+    watched = watched or {}
+    seen = watched.get(prefix)
+    if seen is not None and 0 <= stamp - seen < WATCH_TOUCH_SECONDS:
+        return
+    watched = {p: t for p, t in watched.items() if stamp - t < WATCH_SECONDS}
+    watched[prefix] = stamp
+    cache.set(WATCHED_KEY, watched, WATCH_SECONDS)
+
+
+def watched_scopes(now: datetime | None = None) -> list[str]:
+    """The division paths polled within the last `WATCH_SECONDS`."""
+    stamp = (now or timezone.now()).timestamp()
+    watched: dict[str, float] = cache.get(WATCHED_KEY) or {}
+    return sorted(p for p, t in watched.items() if stamp - t < WATCH_SECONDS)
+
+
+def _take(prefix: str, now: datetime) -> dict[str, Any]:
+    """Compute and store one scope's snapshot, or wait for the poll or job computing it.
+
+    The lock (`cache.add`) lets one caller per scope compute: Redis and the in-memory cache
+    add atomically; the file cache (the default without Redis) only checks then writes, so two
+    processes arriving within the same few milliseconds may both compute (never a wrong count,
+    only a duplicated one).
+    """
+    key, lock = _snapshot_key(prefix), _lock_key(prefix)
+    if not cache.add(lock, 1, LOCK_SECONDS):
+        deadline = clock.monotonic() + LOCK_WAIT_SECONDS
+        while clock.monotonic() < deadline:
+            clock.sleep(0.02)
+            snapshot: dict[str, Any] | None = cache.get(key)
+            if _fresh(snapshot, now):
+                return snapshot  # type: ignore[return-value]  # _fresh: not None
+            if not cache.has_key(lock):
+                break  # the holder finished without a fresh snapshot for us, or died
+        # Never a count older than promised: compute it here rather than show a stale one.
+        counts = _counts_of(_open_in(prefix), now)
+        _store(prefix, counts)
+        return counts
+    try:
+        counts = _counts_of(_open_in(prefix), now)
+        _store(prefix, counts)
+        return counts
+    finally:
+        cache.delete(lock)
+
+
 def shared_open_counts(user: User, now: datetime) -> dict[str, Any]:
-    """`open_counts` as taken by the first poll of this scope in the current time bucket.
+    """`open_counts` from this scope's snapshot, taken at most `SNAPSHOT_SECONDS` before `now`.
 
     Keyed by the scope's division path (what the counts depend on: the dashboard's readers
-    are bound by division alone) and the bucket of `SNAPSHOT_SECONDS` that `now` falls in,
-    so the snapshot is never older than that, and every screen of one scope shares it.
+    are bound by division alone), so every screen of one scope shares it. The poll marks the
+    scope as watched, so the worker takes the next snapshot before it is needed; a poll that
+    finds none fresh takes it (or waits for the one poll of its scope taking it).
     """
     prefix = scope_path(user)
     if prefix is None:
         return open_counts(user, now)
-    bucket = int(now.timestamp()) // SNAPSHOT_SECONDS
-    key = f"reports:dashboard:open-counts:{prefix}:{bucket}"
-    counts: dict[str, Any] | None = cache.get(key)
-    if counts is None:
-        counts = open_counts(user, now)
-        # The key names its bucket and is never read after it; the timeout only clears it.
-        cache.set(key, counts, 2 * SNAPSHOT_SECONDS)
-    return counts
+    key = _snapshot_key(prefix)
+    found = cache.get_many([key, WATCHED_KEY])
+    _watch(prefix, now, found.get(WATCHED_KEY))
+    snapshot: dict[str, Any] | None = found.get(key)
+    if _fresh(snapshot, now):
+        return snapshot  # type: ignore[return-value]  # _fresh: not None
+    return _take(prefix, now)
+
+
+def refresh_watched(now: datetime | None = None) -> int:
+    """The worker's job: take the snapshot of every watched scope now; returns how many.
+
+    A scope whose snapshot a poll is taking at this moment (its lock held) is left to it.
+    """
+    refreshed = 0
+    for prefix in watched_scopes(now):
+        lock = _lock_key(prefix)
+        if not cache.add(lock, 1, LOCK_SECONDS):
+            continue
+        try:
+            _store(prefix, _counts_of(_open_in(prefix), now or timezone.now()))
+            refreshed += 1
+        finally:
+            cache.delete(lock)
+    return refreshed
 
 
 def dashboard(user: User, *, now: datetime | None = None, shared: bool = False) -> dict[str, Any]:
     """All the page's figures in one answer (a fixed number of queries, whatever the cases).
 
-    With `shared`, the open-case counts are this scope's snapshot of the current time bucket
-    (`shared_open_counts`, `counts_at` says when it was taken); today's figures and the live
-    cases are read now either way.
+    With `shared`, the open-case counts are this scope's snapshot (`shared_open_counts`,
+    `counts_at` says when it was taken, at most `SNAPSHOT_SECONDS` before `generated_at`);
+    today's figures and the live cases are read now either way.
     """
     now = now or timezone.now()
     kpis, sources = today_kpis(user, now)

@@ -20,3 +20,11 @@ def issue_due_bulletins() -> int:
     from yiwang.reports.bulletins import actions as bulletin_actions
 
     return len(bulletin_actions.issue_due())
+
+
+@task()
+def refresh_dashboard_counts() -> int:
+    """指挥大屏: take the open-case counts of every scope a screen watches, ahead of its polls."""
+    from yiwang.reports import dashboard
+
+    return dashboard.refresh_watched()
