@@ -162,3 +162,33 @@ def test_worker_runs_the_queue_and_exits_in_batch_mode(tmp_path: Path) -> None:
         [YIWANG, "worker", "--batch"], env=env, capture_output=True, text=True, timeout=120
     )
     assert worker.returncode == 0, worker.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_serves_with_a_worker_beside_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`yiwang demo` runs the background worker with its server, so exports, imports and the
+    scheduled jobs work in the demo; the worker stops with the server."""
+    from django.db import connection
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from yiwang.cli import demo_worker
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        url = f"postgresql://{db['USER']}@{host}/{db['NAME']}"
+    monkeypatch.setenv("YIWANG_DATABASE_URL", url)
+    monkeypatch.setenv("YIWANG_SECRET_KEY", "test-only-not-a-secret")
+    done = DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL)
+    with demo_worker() as worker:
+        # At start the worker queues every periodic job and runs them.
+        deadline = time.monotonic() + 90
+        while not done.exists() and time.monotonic() < deadline:
+            assert worker.poll() is None, "the worker stopped"
+            time.sleep(0.5)
+        assert done.exists()
+        assert worker.poll() is None
+    assert worker.returncode is not None

@@ -2,7 +2,7 @@
 
 yiwang serve [--host H] [--port P]   production server (gunicorn), static files served
 yiwang migrate                       apply database migrations
-yiwang demo [--no-serve]             migrate, load the demo city, then serve it
+yiwang demo [--no-serve]             migrate, load the demo city, then serve it with a worker
 yiwang worker [--batch]              background task worker (also runs the periodic jobs)
 yiwang <django command> ...          any Django management command
 """
@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -51,6 +54,23 @@ def serve(host: str, port: int, workers: int) -> None:
     Server().run()
 
 
+@contextmanager
+def demo_worker() -> Iterator[subprocess.Popen[bytes]]:
+    """The demo's background worker, beside its web server: exports, imports, scheduled
+    bulletins and the dashboard's counts run as they would in production. It stops with the
+    server (Ctrl+C)."""
+    worker = subprocess.Popen([sys.executable, "-m", "yiwang.cli", "worker"])
+    print(f"后台任务进程已启动（pid {worker.pid}）", flush=True)
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="yiwang", description="一网统管 城市运行管理服务平台")
@@ -85,7 +105,8 @@ def main(argv: list[str] | None = None) -> None:
         _manage("migrate", "--noinput", "--verbosity", "1")
         _manage("load_demo")
         if not args.no_serve:
-            serve(args.host, args.port, 2)
+            with demo_worker():
+                serve(args.host, args.port, 2)
     elif args.command == "worker":
         from yiwang.core import periodic
 
