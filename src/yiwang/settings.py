@@ -335,6 +335,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Jobs the worker runs on its own, every so many seconds (see yiwang.core.periodic).
 PERIODIC_TASKS = {
     "yiwang.core.exports.tasks.prune_expired_exports": 3600,
+    "yiwang.core.periodic.prune_task_results": 24 * 3600,
     "yiwang.org.tasks.prune_expired_tokens": 3600,
     "yiwang.cases.tasks.prune_idempotency_keys": 3600,
     "yiwang.cases.tasks.sweep_photo_files": 24 * 3600,
@@ -353,6 +354,8 @@ PERIODIC_TASKS = {
         os.environ.get("YIWANG_HOTLINE_OUTBOUND_EVERY", "30")
     ),
 }
+# Finished background-task results (the worker's log of runs) are kept this many days.
+TASK_RESULT_RETENTION_DAYS = max(1, int(os.environ.get("YIWANG_TASK_RESULT_DAYS", "7")))
 # Sign-in logs (every attempt, every failure) are kept this many days: at least six months
 # (Cybersecurity Law of the PRC, art. 21).
 SIGN_IN_LOG_RETENTION_DAYS = max(180, int(os.environ.get("YIWANG_SIGN_IN_LOG_DAYS", "180")))

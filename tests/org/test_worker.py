@@ -59,3 +59,31 @@ def test_sign_in_logs_are_kept_six_months_then_pruned_by_the_worker(root: Any) -
     result.refresh()
     assert result.return_value == 2
     assert AuditEntry.objects.filter(action="org.prune_sign_in_logs").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_finished_task_results_are_pruned_after_a_week(settings: Any) -> None:
+    """The worker's own log of runs does not grow for ever: finished results older than
+    TASK_RESULT_RETENTION_DAYS go, newer ones and queued ones stay."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from yiwang.core.periodic import prune_task_results
+
+    assert settings.TASK_RESULT_RETENTION_DAYS == 7
+    now = timezone.now()
+    for days in (8, 6):
+        result = prune_expired_tokens.enqueue()
+        DBTaskResult.objects.filter(pk=result.id).update(
+            status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(days=days)
+        )
+    waiting = prune_expired_tokens.enqueue()
+    prune = prune_task_results.enqueue()
+    call_command("db_worker", "--batch", verbosity=0)
+
+    left = DBTaskResult.objects.exclude(pk__in=[waiting.id, prune.id])
+    assert [r.finished_at.date() for r in left] == [(now - timedelta(days=6)).date()]
+    prune.refresh()
+    # The 6-day-old result and the queued job (run by the same batch) are left finished.
+    assert prune.return_value >= 1
+    assert DBTaskResult.objects.filter(pk=waiting.id).exists()
