@@ -67,6 +67,13 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--keep", action="store_true", help="reuse an existing bench database")
+    p.add_argument(
+        "--people",
+        action="store_true",
+        help="write bench_people.py's full timeline (every role's moves, with actors) instead "
+        "of the actor-less 立案/派遣/结案 rows, so the monthly bulletin's person rankings "
+        "have people to rank",
+    )
     p.add_argument("--pg-admin-url", default=bench_cases.PG_ADMIN_URL)
     p.add_argument("--pg-db", default="yiwang_bench_bulletins")
     args = p.parse_args()
@@ -88,9 +95,16 @@ def main() -> None:
         print(f"loaded {loaded['cases']:,} cases in {loaded['seconds']:.0f} s")
         with connection.cursor() as cur:
             cur.execute(bench_evaluation.FILL_TIMES)
-            cur.execute(DISPATCHED)
-            cur.execute(EVENTS)
-            cur.execute(STAGES)
+            if not args.people:
+                cur.execute(DISPATCHED)
+                cur.execute(EVENTS)
+                cur.execute(STAGES)
+        if args.people:
+            import bench_people
+
+            started = time.perf_counter()
+            bench_people.build_timeline(people)
+            print(f"timeline of every role written in {time.perf_counter() - started:.0f} s")
         bench_cases.analyze()
     print(
         f"{Case.objects.count():,} cases, {CaseEvent.objects.count():,} timeline rows, "
