@@ -64,6 +64,9 @@ BULLETIN_DIVISIONS = tuple(
 # Bulletins one person may issue on demand ("count/period", django-ratelimit): building a
 # city's monthly bulletin takes seconds of database time.
 BULLETIN_ISSUE_RATE = os.environ.get("YIWANG_BULLETIN_ISSUE_RATE", "30/h")
+# Threads (each with its own PostgreSQL connection) that build a monthly bulletin's
+# rankings side by side (reports.bulletins.parallel); 1 builds them one after the other.
+BULLETIN_BUILD_THREADS = max(1, int(os.environ.get("YIWANG_BULLETIN_BUILD_THREADS", "4")))
 TILE_URL = os.environ.get("YIWANG_TILE_URL", "")
 ALLOWED_HOSTS = [h for h in os.environ.get("YIWANG_ALLOWED_HOSTS", "*").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [

@@ -40,6 +40,7 @@ from yiwang.org.models import User
 from yiwang.reports.bulletins import common as c
 from yiwang.reports.bulletins import sentences
 from yiwang.reports.bulletins.content import Chart, Paragraph, Section, Series, Table
+from yiwang.reports.bulletins.parallel import side_by_side
 from yiwang.reports.models import SupervisedSpot
 
 SUBJECT_NAMES = {
@@ -109,18 +110,21 @@ class Ranking:
 
 def rankings(reader: User, span: c.Span) -> list[Ranking]:
     period = evaluation.period_of("month", span.first)
+    periods = (period, period.previous(), period.year_before())
+    jobs = [(kind, p) for kind in evaluation.SUBJECT_KINDS for p in periods]
+    runs = side_by_side(
+        lambda job: evaluation.evaluate(reader, job[1], job[0], level="street", compare=False),
+        jobs,
+    )
     out = []
-    for kind in evaluation.SUBJECT_KINDS:
-        run = [
-            evaluation.evaluate(reader, p, kind, level="street", compare=False)
-            for p in (period, period.previous(), period.year_before())
-        ]
+    for i, kind in enumerate(evaluation.SUBJECT_KINDS):
+        now, before, year_before = runs[3 * i : 3 * i + 3]
         out.append(
             Ranking(
                 kind,
-                run[0],
-                {r.key: r for r in run[1]},
-                {r.key: r for r in run[2]},
+                now,
+                {r.key: r for r in before},
+                {r.key: r for r in year_before},
             )
         )
     return out
